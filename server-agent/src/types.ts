@@ -47,6 +47,8 @@ export interface Door {
   tcpFlags: TcpFlagRule;
   /** Exact destination text to match instead of the interface's addresses. */
   target?: string;
+  /** Set at run time when a one-time door has used its last sequence. */
+  disabled?: boolean;
 }
 
 export interface GlobalOptions {

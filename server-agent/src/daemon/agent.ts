@@ -1,0 +1,241 @@
+// The running daemon: wires capture -> decode -> doors -> commands and logs, and owns reload
+// and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
+import { performance } from 'perf_hooks';
+import { KnockdConfig, Door, Packet } from '../types.js';
+import { AgentOptions } from './cli-options.js';
+import { AgentLog, LogTargets } from '../log/agent-log.js';
+import { DoorState, ResetReason } from '../doors/door-state.js';
+import { Attempt } from '../doors/attempt-list.js';
+import { ReverseDns } from '../doors/reverse-dns.js';
+import { CommandRunner } from '../commands/command-runner.js';
+import { loadKnockdConfig, formatProblem } from '../config/knockd-config.js';
+import { OneTimeSequenceFile } from '../config/one-time-sequences.js';
+import { buildCaptureFilter } from '../capture/bpf-filter.js';
+import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
+import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
+import { debugPacketLine } from './debug-lines.js';
+
+/** A start-up failure: one line for the user, exit status 1. */
+export class StartupError extends Error {}
+
+const CAPTURE_READY_MS = 15000;
+/** How far back a packet's capture timestamp may move its monotonic time (queueing delay). */
+const MAX_BACKDATE_MS = 5000;
+
+export class Agent {
+  readonly log: AgentLog;
+  private config: KnockdConfig;
+  private readonly doors: DoorState;
+  private readonly commands: CommandRunner;
+  private readonly dns?: ReverseDns;
+  private oneTime = new Map<Door, OneTimeSequenceFile>();
+  private captures: TcpdumpCapture[] = [];
+  private watcher?: AddressWatcher;
+  private local = new Set<string>();
+  private expiryTimer?: NodeJS.Timeout;
+  private expiryAt = Infinity;
+  private stopping = false;
+
+  constructor(private readonly opts: AgentOptions, config: KnockdConfig, readonly interfaces: string[]) {
+    this.config = config;
+    this.log = new AgentLog(this.logTargets(config));
+    this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit' });
+    if (opts.lookup) this.dns = new ReverseDns();
+    this.doors = new DoorState(
+      config.doors,
+      {
+        started: (a) => this.onStarted(a),
+        stage: (a, n) => this.log.log(`${this.who(a)}: ${a.door.name}: Stage ${n}`),
+        open: (a) => this.onOpen(a),
+        timeout: (a) => this.log.log(`${a.src}: ${a.door.name}: sequence timeout (stage ${a.stage})`),
+        reset: (a, reason, pkt) => this.onReset(a, reason, pkt),
+        ignored: this.log.debugging
+          ? (a, pkt) => this.log.debug(`${a.src}: ${a.door.name}: packet flags 0x${pkt.tcpFlags.toString(16)} do not match, ignoring`)
+          : undefined,
+      },
+      { maxAttempts: opts.maxAttempts, isLocal: (addr) => this.local.has(addr) },
+    );
+    this.openOneTimeFiles(config);
+  }
+
+  /** Start capturing on every interface; resolves once all are listening. */
+  async start(): Promise<void> {
+    this.refreshAddresses();
+    if (this.log.debugging) for (const a of this.local) this.log.debug(`local IP: ${a}`);
+    await Promise.all(this.interfaces.map((iface) => this.startCapture(iface)));
+    this.watcher = new AddressWatcher(this.interfaces, this.opts.ipv4Only);
+    this.watcher.on('change', () => {
+      this.refreshAddresses();
+      this.log.verbose(`interface addresses changed: ${[...this.local].join(' ')}`);
+      this.updateFilters();
+    });
+    this.watcher.start();
+    this.log.log(`starting up, listening on ${this.interfaces.join(', ')}`);
+  }
+
+  /** SIGHUP: parse the file again; apply it only if it is clean (knockd exits on a bad one: B10). */
+  reload(): void {
+    this.log.log(`re-reading config file: ${this.config.file}`);
+    const { config, problems } = loadKnockdConfig(this.config.file);
+    for (const p of problems) (p.severity === 'error' ? this.log.error.bind(this.log) : this.log.verbose.bind(this.log))(formatProblem(p));
+    if (!config) {
+      this.log.error(`config ${this.config.file} has errors: keeping the running configuration`);
+      return;
+    }
+    this.config = config;
+    this.openOneTimeFiles(config);
+    this.doors.setDoors(config.doors);
+    this.armExpiry();
+    this.log.reopen(this.logTargets(config));
+    if (this.log.file) this.log.verbose(`re-opening log file: ${this.log.file}`);
+    this.refreshAddresses();
+    this.updateFilters();
+  }
+
+  /** SIGTERM/SIGINT: stop capturing, close what our commands opened, log, done. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.watcher?.stop();
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.dns?.cancel();
+    await Promise.all(this.captures.map((c) => c.stop()));
+    await this.commands.shutdown();
+    this.log.log('shutting down');
+    this.log.close();
+  }
+
+  private logTargets(config: KnockdConfig): LogTargets {
+    return {
+      // As knockd: LogFile in the config overrides -g (the config is read after the options).
+      logFile: config.options.logFile ?? this.opts.logFile,
+      useSyslog: config.options.useSyslog,
+      verbose: this.opts.verbose,
+      debug: this.opts.debug,
+    };
+  }
+
+  private openOneTimeFiles(config: KnockdConfig): void {
+    this.oneTime = new Map();
+    for (const door of config.doors) {
+      if (door.oneTimeFile) this.oneTime.set(door, new OneTimeSequenceFile(door.oneTimeFile));
+    }
+  }
+
+  private refreshAddresses(): void {
+    const { v4, v6 } = localAddresses(this.interfaces, this.opts.ipv4Only);
+    this.local = new Set([...v4, ...v6]);
+  }
+
+  private filterFor(iface: string): string {
+    const filter = buildCaptureFilter(this.config.doors.filter((d) => !d.disabled), localAddresses([iface], this.opts.ipv4Only), {
+      ipv4Only: this.opts.ipv4Only,
+    });
+    this.log.debug(`adding pcap expression on ${iface}: ${filter}`);
+    return filter;
+  }
+
+  private updateFilters(): void {
+    for (const c of this.captures) c.setFilter(this.filterFor(c.iface));
+  }
+
+  private startCapture(iface: string): Promise<void> {
+    const capture = new TcpdumpCapture();
+    this.captures.push(capture);
+    capture.on('packet', (pkt: Packet) => this.onPacket(pkt));
+    capture.on('warning', (msg: string) => this.log.log(`warning: ${msg}`));
+    capture.on('lost', (reason: string) => {
+      if (!this.stopping) this.log.error(`capture on ${iface} lost (${reason}); retrying`);
+    });
+    capture.on('resumed', () => this.log.log(`capture on ${iface} resumed`));
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => fail(`could not open ${iface}: capture did not start within ${CAPTURE_READY_MS / 1000} s`), CAPTURE_READY_MS);
+      const fail = (msg: string) => {
+        clearTimeout(timer);
+        capture.removeAllListeners('ready');
+        void capture.stop();
+        reject(new StartupError(msg));
+      };
+      capture.once('ready', () => {
+        clearTimeout(timer);
+        capture.removeAllListeners('startfailed');
+        resolve();
+      });
+      capture.once('startfailed', (msg: string) => fail(msg));
+      capture.start(iface, this.filterFor(iface));
+    });
+  }
+
+  private onPacket(pkt: Packet): void {
+    if (this.opts.ipv4Only && pkt.family === 6) return;
+    if (this.log.debugging) this.log.debug(debugPacketLine(pkt));
+    // Sub-second monotonic time (B7), moved back by how long the packet sat in the pipe.
+    const now = performance.now();
+    const lag = Date.now() - pkt.timestampMs;
+    this.doors.handle(pkt, lag > 0 ? now - Math.min(lag, MAX_BACKDATE_MS) : now);
+    this.armExpiry();
+  }
+
+  /** One timer for the earliest deadline: expiry without waiting for another packet (#71). */
+  private armExpiry(): void {
+    const next = this.doors.nextDeadline();
+    if (next === undefined || next >= this.expiryAt) return;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryAt = next;
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      this.expiryAt = Infinity;
+      this.doors.expireDue(performance.now());
+      this.armExpiry();
+    }, Math.max(0, next - performance.now()) + 1);
+  }
+
+  private who(a: Attempt): string {
+    return a.hostname ? `${a.src} (${a.hostname})` : a.src;
+  }
+
+  private onStarted(a: Attempt): void {
+    if (!this.dns) return;
+    a.hostname = this.dns.lookup(a.src, (name) => {
+      a.hostname = name;
+    });
+  }
+
+  private onReset(a: Attempt, reason: ResetReason, pkt?: Packet): void {
+    const want = a.door.sequence[a.stage];
+    const got = pkt && want ? ` (got ${pkt.dport}/${pkt.protocol === 6 ? 'tcp' : 'udp'}, expected ${want.port}/${want.proto})` : '';
+    this.log.verbose(`${a.src}: ${a.door.name}: attempt failed at stage ${a.stage}: ${reason}${got}`);
+  }
+
+  private onOpen(a: Attempt): void {
+    const door = a.door;
+    this.log.log(`${this.who(a)}: ${door.name}: OPEN SESAME`);
+    try {
+      this.commands.doorOpened(door, a.src, a.family);
+    } catch (e) {
+      this.log.error(`${door.name}: ${(e as Error).message}`);
+    }
+    const file = this.oneTime.get(door);
+    if (file) this.rotateOneTime(door, file);
+  }
+
+  /** One-time doors: strike the used line, load the next, rebuild the filter (both families: B5). */
+  private rotateOneTime(door: Door, file: OneTimeSequenceFile): void {
+    let next;
+    try {
+      file.consume();
+      next = file.current();
+    } catch (e) {
+      this.log.error(`error while disabling used one time sequence for door ${door.name} --> disabling the door (${(e as Error).message})`);
+    }
+    this.doors.dropDoor(door);
+    if (next && next.length > 0) {
+      door.sequence = next;
+    } else {
+      // knockd aborts here with a double free (B3); we disable this door and keep serving the rest.
+      if (!door.disabled) this.log.error(`no more sequences left in the one time sequences file for door ${door.name} --> disabling the door`);
+      door.disabled = true;
+    }
+    this.updateFilters();
+  }
+}

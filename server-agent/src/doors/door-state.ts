@@ -1,0 +1,225 @@
+// The per-packet state machine of knockd 0.8 (knockd-reference.md §2.4), with its defects fixed:
+// - attempts live in a map keyed by source, so one source's failure never drops another's (B1)
+//   and the cost per packet does not grow with the number of tracked sources (W1);
+// - the total is capped (oldest evicted first), so a spoofed flood cannot grow memory (W2);
+// - time is sub-second and monotonic (B7), and expiry is driven by a timer, not by the next
+//   packet (issue #71), through `expireDue`.
+import { Door, IpFamily, Packet, TcpFlagRule } from '../types.js';
+import { AttemptList, Attempt } from './attempt-list.js';
+
+export const DEFAULT_MAX_ATTEMPTS = 65536;
+
+const PROTO_NUMBER = { tcp: 6, udp: 17 } as const;
+
+export type ResetReason = 'wrong port' | 'wrong protocol' | 'evicted';
+
+/** What the state machine reports; the agent turns these into log lines and commands. */
+export interface DoorEvents {
+  stage(a: Attempt, stage: number): void;
+  open(a: Attempt): void;
+  timeout(a: Attempt): void;
+  reset(a: Attempt, reason: ResetReason, pkt?: Packet): void;
+  /** The packet was ignored by this attempt because its TCP flags failed the door's test. */
+  ignored?(a: Attempt, pkt: Packet): void;
+  started?(a: Attempt): void;
+}
+
+export interface DoorStateOptions {
+  maxAttempts?: number;
+  /** Is this address one of the capture interfaces' own addresses? */
+  isLocal(address: string): boolean;
+}
+
+function watchKey(protocol: number, port: number): number {
+  return protocol * 65536 + port;
+}
+
+export function flagsMatch(rule: TcpFlagRule, flags: number): boolean {
+  return (flags & rule.set) === rule.set && (flags & rule.clear) === 0;
+}
+
+export class DoorState {
+  private doors: Door[] = [];
+  private readonly bySource = new Map<string, Attempt[]>();
+  /** All live attempts, oldest first: the eviction order. */
+  private readonly all = new AttemptList('all');
+  /** Per door, oldest first: with one timeout per door this is also expiry order. */
+  private perDoor: AttemptList[] = [];
+  /** What the capture filter lets through: "proto/port" -> the flag rules of the doors using it. */
+  private watched = new Map<number, TcpFlagRule[]>();
+  private readonly maxAttempts: number;
+
+  constructor(doors: Door[], private readonly events: DoorEvents, private readonly opts: DoorStateOptions) {
+    this.maxAttempts = Math.max(1, opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.setDoors(doors);
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Replace the doors (reload). Like knockd, every attempt in progress is dropped. */
+  setDoors(doors: Door[]): void {
+    this.clear();
+    this.doors = doors;
+    this.perDoor = doors.map(() => new AttemptList('door'));
+    this.doorsChanged();
+  }
+
+  /**
+   * Recompute what the capture filter admits, after a door's sequence changed or it was
+   * disabled. The state machine applies the same rule as the BPF filter, so it behaves the
+   * same whether or not a filter is installed: ports in no sequence, and TCP segments whose
+   * flags fail every door using that port, never touch an attempt.
+   */
+  doorsChanged(): void {
+    this.watched = new Map();
+    for (const door of this.doors) {
+      if (door.disabled) continue;
+      for (const k of door.sequence) {
+        const key = watchKey(PROTO_NUMBER[k.proto], k.port);
+        const rules = this.watched.get(key) ?? [];
+        if (!rules.includes(door.tcpFlags)) rules.push(door.tcpFlags);
+        this.watched.set(key, rules);
+      }
+    }
+  }
+
+  clear(): void {
+    for (let a = this.all.head; a; a = a.allNext) a.live = false;
+    this.bySource.clear();
+    this.all.clear();
+    for (const l of this.perDoor) l.clear();
+  }
+
+  /** Drop every attempt of a door (a one-time door that ran out, or whose sequence changed). */
+  dropDoor(door: Door): void {
+    const i = this.doors.indexOf(door);
+    if (i < 0) return;
+    for (let a = this.perDoor[i].head; a; ) {
+      const next = a.doorNext;
+      this.remove(a);
+      a = next;
+    }
+  }
+
+  /** Attempts of a source, for tests and diagnostics. */
+  attemptsOf(src: string): readonly Attempt[] {
+    return this.bySource.get(src) ?? [];
+  }
+
+  /** When the next attempt expires (monotonic ms), or undefined when none is live. */
+  nextDeadline(): number | undefined {
+    let next: number | undefined;
+    for (let i = 0; i < this.perDoor.length; i++) {
+      const head = this.perDoor[i].head;
+      if (!head) continue;
+      const d = head.start + this.doors[i].seqTimeout * 1000;
+      if (next === undefined || d < next) next = d;
+    }
+    return next;
+  }
+
+  /** Expire every attempt whose time is up (knockd's sweep, §2.4 step 1), earliest first. */
+  expireDue(now: number): void {
+    for (;;) {
+      let due = -1;
+      let dueAt = now;
+      for (let i = 0; i < this.perDoor.length; i++) {
+        const head = this.perDoor[i].head;
+        if (!head) continue;
+        const deadline = head.start + this.doors[i].seqTimeout * 1000;
+        if (deadline <= dueAt) {
+          due = i;
+          dueAt = deadline;
+        }
+      }
+      if (due < 0) return;
+      const a = this.perDoor[due].head as Attempt;
+      this.remove(a);
+      this.events.timeout(a);
+    }
+  }
+
+  /** Feed one captured packet, `now` in monotonic milliseconds. */
+  handle(pkt: Packet, now: number): void {
+    if (pkt.protocol !== 6 && pkt.protocol !== 17) return;
+    const rules = this.watched.get(watchKey(pkt.protocol, pkt.dport));
+    if (!rules || (pkt.protocol === 6 && !rules.some((r) => flagsMatch(r, pkt.tcpFlags)))) return;
+    this.expireDue(now);
+    const mine = this.bySource.get(pkt.src);
+    let matched = false;
+    if (mine) {
+      // Copy: advancing may remove attempts from the live array.
+      for (const a of mine.slice()) {
+        if (!this.destinationMatches(a.door, pkt.dst)) continue;
+        matched = true;
+        this.step(a, pkt);
+      }
+    }
+    if (matched) return; // knockd starts nothing new while the source has a matching attempt
+    for (let i = 0; i < this.doors.length; i++) {
+      const door = this.doors[i];
+      if (door.disabled || door.sequence.length === 0) continue;
+      const first = door.sequence[0];
+      if (PROTO_NUMBER[first.proto] !== pkt.protocol || first.port !== pkt.dport) continue;
+      if (pkt.protocol === 6 && !flagsMatch(door.tcpFlags, pkt.tcpFlags)) continue;
+      if (!this.destinationMatches(door, pkt.dst)) continue;
+      const a = this.create(door, i, pkt.src, pkt.family, now);
+      this.events.started?.(a);
+      this.advance(a);
+    }
+  }
+
+  private destinationMatches(door: Door, dst: string): boolean {
+    return door.target !== undefined ? door.target === dst : this.opts.isLocal(dst);
+  }
+
+  private step(a: Attempt, pkt: Packet): void {
+    const want = a.door.sequence[a.stage];
+    const flagsOk = pkt.protocol !== 6 || flagsMatch(a.door.tcpFlags, pkt.tcpFlags);
+    if (flagsOk && want && PROTO_NUMBER[want.proto] === pkt.protocol && want.port === pkt.dport) {
+      this.advance(a);
+    } else if (!flagsOk) {
+      this.events.ignored?.(a, pkt);
+    } else {
+      this.remove(a);
+      this.events.reset(a, want && PROTO_NUMBER[want.proto] !== pkt.protocol ? 'wrong protocol' : 'wrong port', pkt);
+    }
+  }
+
+  private advance(a: Attempt): void {
+    a.stage++;
+    this.events.stage(a, a.stage);
+    if (a.stage >= a.door.sequence.length) {
+      this.remove(a);
+      this.events.open(a);
+    }
+  }
+
+  private create(door: Door, doorIndex: number, src: string, family: IpFamily, now: number): Attempt {
+    while (this.all.length >= this.maxAttempts && this.all.head) {
+      const oldest = this.all.head;
+      this.remove(oldest);
+      this.events.reset(oldest, 'evicted');
+    }
+    const a = new Attempt(door, doorIndex, src, family, now);
+    this.all.push(a);
+    this.perDoor[doorIndex].push(a);
+    const list = this.bySource.get(src);
+    if (list) list.push(a);
+    else this.bySource.set(src, [a]);
+    return a;
+  }
+
+  private remove(a: Attempt): void {
+    if (!a.live) return;
+    a.live = false;
+    this.all.unlink(a);
+    this.perDoor[a.doorIndex].unlink(a);
+    const list = this.bySource.get(a.src);
+    if (!list) return;
+    if (list.length === 1) this.bySource.delete(a.src);
+    else list.splice(list.indexOf(a), 1);
+  }
+}
