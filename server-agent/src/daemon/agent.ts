@@ -18,7 +18,6 @@ import { debugPacketLine } from './debug-lines.js';
 /** A start-up failure: one line for the user, exit status 1. */
 export class StartupError extends Error {}
 
-const CAPTURE_READY_MS = 15000;
 /** How far back a packet's capture timestamp may move its monotonic time (queueing delay). */
 const MAX_BACKDATE_MS = 5000;
 
@@ -136,34 +135,30 @@ export class Agent {
   }
 
   private updateFilters(): void {
-    for (const c of this.captures) c.setFilter(this.filterFor(c.iface));
+    for (const c of this.captures) {
+      c.setFilter(this.filterFor(c.iface)).catch((e: Error) => this.log.error(`capture on ${c.iface}: new filter refused, keeping the old one (${e.message})`));
+    }
   }
 
-  private startCapture(iface: string): Promise<void> {
+  private async startCapture(iface: string): Promise<void> {
     const capture = new TcpdumpCapture();
     this.captures.push(capture);
+    let started = false;
     capture.on('packet', (pkt: Packet) => this.onPacket(pkt));
     capture.on('warning', (msg: string) => this.log.log(`warning: ${msg}`));
+    capture.on('error', () => undefined); // start-up errors arrive through start()'s promise
     capture.on('lost', (reason: string) => {
       if (!this.stopping) this.log.error(`capture on ${iface} lost (${reason}); retrying`);
     });
-    capture.on('resumed', () => this.log.log(`capture on ${iface} resumed`));
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(`could not open ${iface}: capture did not start within ${CAPTURE_READY_MS / 1000} s`), CAPTURE_READY_MS);
-      const fail = (msg: string) => {
-        clearTimeout(timer);
-        capture.removeAllListeners('ready');
-        void capture.stop();
-        reject(new StartupError(msg));
-      };
-      capture.once('ready', () => {
-        clearTimeout(timer);
-        capture.removeAllListeners('startfailed');
-        resolve();
-      });
-      capture.once('startfailed', (msg: string) => fail(msg));
-      capture.start(iface, this.filterFor(iface));
+    capture.on('ready', () => {
+      if (started) this.log.log(`capture on ${iface} resumed`);
     });
+    try {
+      await capture.start(iface, this.filterFor(iface));
+      started = true;
+    } catch (e) {
+      throw new StartupError(`could not open ${iface}: ${(e as Error).message}`);
+    }
   }
 
   private onPacket(pkt: Packet): void {
@@ -236,6 +231,7 @@ export class Agent {
       if (!door.disabled) this.log.error(`no more sequences left in the one time sequences file for door ${door.name} --> disabling the door`);
       door.disabled = true;
     }
+    this.doors.doorsChanged();
     this.updateFilters();
   }
 }

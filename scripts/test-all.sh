@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite: server-agent's tests (unit and network-namespace end-to-end) under
+# Node 20 and under Node 16 (CentOS 7's newest), then one summary line for CI.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+AGENT_TESTS=server-agent/dist/test/
+NODE16=(npx -y -p node@16 node)
+total_pass=0; total_fail=0; status=0
+out=$(mktemp -d)
+
+run_suite() { # name, command...
+  local name=$1; shift
+  echo "=== $name: $*"
+  "$@" 2>&1 | tee "$out/$name.tap"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -E '^# pass [0-9]+' "$out/$name.tap" | tail -1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$out/$name.tap" | tail -1 | awk '{print $3}')
+  if [ -z "$p" ]; then echo "!!! $name printed no summary (exit $rc)"; f=$(( ${f:-0} + 1 )); p=0; fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + ${f:-0}))
+  [ "$rc" -eq 0 ] || status=1
+  echo "=== $name: ${p} passed, ${f:-0} failed (exit $rc)"
+}
+
+run_suite agent-node20 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=300000 "$AGENT_TESTS"
+run_suite agent-node16 "${NODE16[@]}" --test "$AGENT_TESTS"
+
+rm -rf "$out"
+[ "$total_fail" -eq 0 ] || status=1
+echo "${total_pass} passed, ${total_fail} failed"
+exit $status

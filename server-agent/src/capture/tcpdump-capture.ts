@@ -1,0 +1,760 @@
+// Capture through a tcpdump child process: `tcpdump -i IF -n -s 256 -B 2048 --immediate-mode -U
+// -w - FILTER`, its pcap stream parsed and decoded in process (no native addon, so it runs on
+// CentOS 7's Node 16 and glibc 2.17). One TcpdumpCapture per interface.
+//
+// Events:
+//   'ready'   ()                   tcpdump is capturing (stderr said "listening on", or a first
+//                                  record arrived); again after a restart that followed 'lost'.
+//   'packet'  (p: Packet)          every decoded TCP/UDP packet.
+//   'warning' (message: string)    e.g. no --immediate-mode in this tcpdump.
+//   'error'   (err: CaptureError)  start() failed (tcpdump missing, no such device, permission,
+//                                  bad filter...). Emitted only when someone listens; start()'s
+//                                  promise rejects with the same error.
+//   'lost'    (reason: string)     a capturing tcpdump died unexpectedly (e.g. the interface
+//                                  disappeared); it is restarted with backoff 0.5 s doubling to
+//                                  10 s until stop(), and 'ready' follows when it is back.
+//   'exit'    (info: CaptureExit)  every tcpdump process that ends, with its stderr text.
+//   'stats'   (s: CaptureStats)    the "N packets dropped by kernel" figures tcpdump prints when
+//                                  it exits (it prints them on SIGTERM and on most errors).
+//
+// setFilter() swaps filters without losing or duplicating packets: the new tcpdump is started,
+// its packets are held back until it is 'ready' and the old one has been stopped and drained;
+// then the new one's packets that the old one already delivered are dropped. Measured: two
+// capture sockets stamp the same packet a few microseconds apart (each socket takes its own
+// time), so "drop if timestamp <= the old one's last" alone would let the copies of the last
+// packets through, and would drop packets only the new filter admits. We therefore match
+// copies by their frame bytes, only for new packets stamped no later than the old one's last
+// timestamp plus a slack (250 ms); if that bookkeeping overflows we fall back to the plain
+// timestamp rule.
+
+import { spawn, execFile } from 'child_process';
+import type { ChildProcess } from 'child_process';
+import { EventEmitter } from 'events';
+import { accessSync, statSync, constants as fsConstants } from 'fs';
+import { delimiter, join } from 'path';
+import type { Packet } from '../types.js';
+import { PcapStreamParser, PcapStreamError } from './pcap-stream.js';
+import { decodeFrame } from './packet-decoder.js';
+
+export const TCPDUMP_NOT_FOUND = 'tcpdump not found: install it (yum install tcpdump / apt-get install tcpdump)';
+
+export interface TcpdumpCaptureOptions {
+  /** tcpdump binary; default: the first `tcpdump` on PATH, /usr/sbin, /sbin, /usr/bin, /bin. */
+  tcpdumpPath?: string;
+  /** Prefix for the command line, e.g. ['ip', 'netns', 'exec', 'ns1'] (must exec tcpdump). */
+  command?: string[];
+  /** -s (default 256). */
+  snaplen?: number;
+  /** -B in KiB (default 2048). */
+  bufferKiB?: number;
+  /** -B in KiB when --immediate-mode is missing and -l is used instead (default 64). */
+  fallbackBufferKiB?: number;
+  /** Force (true) or forbid (false) --immediate-mode; default: detect from `tcpdump --help`. */
+  immediateMode?: boolean;
+  /** Give up on a tcpdump that has not said "listening on" after this long (default 10000). */
+  readyTimeoutMs?: number;
+  /** First restart delay after 'lost' (default 500), doubled per failure up to restartMaxMs (10000). */
+  restartInitialMs?: number;
+  restartMaxMs?: number;
+  /** SIGKILL a tcpdump that has not exited this long after SIGTERM (default 3000). */
+  killTimeoutMs?: number;
+}
+
+export interface CaptureExit {
+  iface: string;
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** tcpdump's stderr without the "listening on" and statistics lines. */
+  stderr: string;
+  /** Why it ended: we stopped it, it was replaced by a setFilter, it never got ready, or it died. */
+  reason: 'stopped' | 'replaced' | 'failed' | 'died';
+}
+
+export interface CaptureStats {
+  iface: string;
+  pid: number | undefined;
+  captured?: number;
+  receivedByFilter?: number;
+  droppedByKernel?: number;
+  droppedByInterface?: number;
+}
+
+export class CaptureError extends Error {
+  readonly stderr: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  constructor(message: string, stderr = '', code: number | null = null, signal: NodeJS.Signals | null = null) {
+    super(message);
+    this.name = 'CaptureError';
+    this.stderr = stderr;
+    this.code = code;
+    this.signal = signal;
+  }
+}
+
+const SEARCH_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
+
+function isExecutableFile(p: string): boolean {
+  try {
+    accessSync(p, fsConstants.X_OK);
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Absolute path of tcpdump on PATH or the usual sbin folders, or null. */
+export function findTcpdump(envPath: string | undefined = process.env.PATH): string | null {
+  const dirs = (envPath ?? '').split(delimiter).filter((d) => d !== '');
+  for (const d of SEARCH_DIRS) if (!dirs.includes(d)) dirs.push(d);
+  for (const d of dirs) {
+    const p = join(d, 'tcpdump');
+    if (isExecutableFile(p)) return p;
+  }
+  return null;
+}
+
+const immediateModeCache = new Map<string, Promise<boolean>>();
+
+/** Whether `tcpdump --help` mentions --immediate-mode (cached per binary and prefix). */
+export function detectImmediateMode(tcpdumpPath: string, command: string[] = []): Promise<boolean> {
+  const key = JSON.stringify([...command, tcpdumpPath]);
+  let p = immediateModeCache.get(key);
+  if (!p) {
+    const argv = [...command, tcpdumpPath, '--help'];
+    p = new Promise<boolean>((resolve) => {
+      execFile(argv[0], argv.slice(1), { timeout: 10000, maxBuffer: 1 << 20 }, (_err, stdout, stderr) => {
+        // tcpdump prints its usage on stderr and exits 0 (older ones exit 1 on --help): the
+        // text is what counts.
+        resolve(/--immediate-mode/.test(String(stdout) + String(stderr)));
+      });
+    });
+    immediateModeCache.set(key, p);
+  }
+  return p;
+}
+
+/** Parse tcpdump's exit statistics from its stderr text. */
+export function parseTcpdumpStats(text: string): Omit<CaptureStats, 'iface' | 'pid'> | null {
+  const out: Omit<CaptureStats, 'iface' | 'pid'> = {};
+  let any = false;
+  const grab = (re: RegExp): number | undefined => {
+    const m = re.exec(text);
+    if (!m) return undefined;
+    any = true;
+    return Number(m[1]);
+  };
+  out.captured = grab(/^(\d+) packets? captured$/m);
+  out.receivedByFilter = grab(/^(\d+) packets? received by filter$/m);
+  out.droppedByKernel = grab(/^(\d+) packets? dropped by kernel$/m);
+  out.droppedByInterface = grab(/^(\d+) packets? dropped by interface$/m);
+  for (const k of Object.keys(out) as (keyof typeof out)[]) if (out[k] === undefined) delete out[k];
+  return any ? out : null;
+}
+
+const STATS_LINE = /^\d+ packets? (captured|received by filter|dropped by kernel|dropped by interface)$/;
+const MAX_STDERR = 16384;
+
+/**
+ * Drops, from the packets of a new tcpdump, the copies of packets the old one already
+ * delivered (see the file comment). Exported for tests.
+ */
+export class SwapDeduper {
+  /** Frame bytes (latin1) -> how many times the old capture delivered them. */
+  private readonly seen = new Map<string, number>();
+  private recorded = 0;
+  private overflow = false;
+  private lastOldTs = -Infinity;
+  private done = false;
+  /** Copies dropped so far. */
+  dropped = 0;
+
+  constructor(
+    private readonly slackMs = 250,
+    private readonly maxEntries = 200000,
+  ) {}
+
+  /** A packet the old capture delivered. */
+  recordOld(p: Packet, frame: Buffer): void {
+    if (p.timestampMs > this.lastOldTs) this.lastOldTs = p.timestampMs;
+    if (this.overflow) return;
+    if (++this.recorded > this.maxEntries) {
+      this.overflow = true;
+      this.seen.clear();
+      return;
+    }
+    const k = frame.toString('latin1');
+    this.seen.set(k, (this.seen.get(k) ?? 0) + 1);
+  }
+
+  /** The key to keep with a held-back packet of the new capture. */
+  static key(frame: Buffer): string {
+    return frame.toString('latin1');
+  }
+
+  /** True if this packet of the new capture is a copy of one the old capture delivered. */
+  isDuplicate(p: Packet, key: string): boolean {
+    if (this.done) return false;
+    if (p.timestampMs > this.lastOldTs + this.slackMs) {
+      // Past the window: nothing later can be a copy.
+      this.done = true;
+      this.seen.clear();
+      return false;
+    }
+    if (this.overflow) {
+      if (p.timestampMs <= this.lastOldTs) {
+        this.dropped++;
+        return true;
+      }
+      return false;
+    }
+    const n = this.seen.get(key);
+    if (n === undefined) return false;
+    if (n <= 1) this.seen.delete(key);
+    else this.seen.set(key, n - 1);
+    this.dropped++;
+    return true;
+  }
+
+  /** True once no later packet can be a copy. */
+  get finished(): boolean {
+    return this.done || (!this.overflow && this.seen.size === 0 && this.recorded > 0);
+  }
+}
+
+type SinkMode = 'deliver' | 'hold' | 'dedupe';
+
+/** One tcpdump process. */
+class Worker {
+  readonly child: ChildProcess;
+  readonly parser: PcapStreamParser;
+  readonly closed: Promise<void>;
+  ready = false;
+  /** We asked it to end (stop or swap): its exit is not a loss. */
+  expected = false;
+  exitReason: CaptureExit['reason'] | null = null;
+  stderrText = '';
+  private stderrLine = '';
+  streamError: PcapStreamError | null = null;
+  lastTs = -Infinity;
+  /** How decoded packets are handled. */
+  mode: SinkMode;
+  held: Array<[Packet, string]> = [];
+  /** When set, every delivered packet is also recorded here (old capture during a swap). */
+  recorder: SwapDeduper | null = null;
+  /** When in 'dedupe' mode. */
+  deduper: SwapDeduper | null = null;
+  private killTimer: NodeJS.Timeout | null = null;
+  code: number | null = null;
+  signal: NodeJS.Signals | null = null;
+  spawnError: NodeJS.ErrnoException | null = null;
+
+  constructor(
+    readonly owner: TcpdumpCapture,
+    argv: string[],
+    mode: SinkMode,
+    private readonly killTimeoutMs: number,
+  ) {
+    this.mode = mode;
+    this.parser = new PcapStreamParser((lt, frame, ts) => this.onRecord(lt, frame, ts));
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.closed = new Promise<void>((resolve) => {
+      this.child.once('error', (err: NodeJS.ErrnoException) => {
+        // Only a spawn failure (ENOENT, EACCES: no pid) ends the worker; a failed kill() does not.
+        if (this.child.pid === undefined) {
+          this.spawnError = err;
+          resolve();
+        }
+      });
+      this.child.once('close', (code, signal) => {
+        this.code = code;
+        this.signal = signal;
+        resolve();
+      });
+    }).then(() => {
+      if (this.killTimer) clearTimeout(this.killTimer);
+    });
+    const out = this.child.stdout;
+    const err = this.child.stderr;
+    if (out) out.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    if (err) {
+      err.setEncoding('utf8');
+      err.on('data', (text: string) => this.onStderr(text));
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private onStdout(chunk: Buffer): void {
+    try {
+      this.parser.push(chunk);
+    } catch (err) {
+      if (!(err instanceof PcapStreamError)) throw err; // a 'packet' listener threw
+      if (this.streamError === null) {
+        this.streamError = err;
+        this.kill();
+      }
+    }
+  }
+
+  private onRecord(linkType: number, frame: Buffer, ts: number): void {
+    if (!this.ready) this.owner.workerReady(this);
+    const p = decodeFrame(linkType, frame, ts);
+    if (p === null) return;
+    if (ts > this.lastTs) this.lastTs = ts;
+    if (this.mode === 'hold') {
+      this.held.push([p, SwapDeduper.key(frame)]);
+      return;
+    }
+    if (this.mode === 'dedupe') {
+      const d = this.deduper as SwapDeduper;
+      if (d.isDuplicate(p, SwapDeduper.key(frame))) return;
+      if (d.finished) {
+        this.mode = 'deliver';
+        this.deduper = null;
+      }
+    }
+    if (this.recorder !== null) this.recorder.recordOld(p, frame);
+    this.owner.deliver(p);
+  }
+
+  private onStderr(text: string): void {
+    let s = this.stderrLine + text;
+    let nl: number;
+    while ((nl = s.indexOf('\n')) >= 0) {
+      this.onStderrLine(s.slice(0, nl));
+      s = s.slice(nl + 1);
+    }
+    this.stderrLine = s;
+  }
+
+  private onStderrLine(line: string): void {
+    if (line.includes('listening on')) {
+      if (!this.ready) this.owner.workerReady(this);
+      return;
+    }
+    if (this.stderrText.length < MAX_STDERR) this.stderrText += line + '\n';
+  }
+
+  /** Flush a partial last stderr line (at exit). */
+  finishStderr(): void {
+    if (this.stderrLine !== '') {
+      this.onStderrLine(this.stderrLine);
+      this.stderrLine = '';
+    }
+  }
+
+  /** stderr without the statistics and informational lines. */
+  errorText(): string {
+    const lines: string[] = [];
+    for (const l of this.stderrText.split('\n')) {
+      if (l === '' || STATS_LINE.test(l) || /^tcpdump: data link type /.test(l)) continue;
+      lines.push(l);
+    }
+    return lines.join('\n');
+  }
+
+  kill(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.spawnError) return;
+    try {
+      this.child.kill('SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    if (this.killTimer === null) {
+      this.killTimer = setTimeout(() => {
+        try {
+          this.child.kill('SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, this.killTimeoutMs);
+      this.killTimer.unref();
+    }
+  }
+}
+
+/** tcpdump-based capture on one interface. See the file comment for the events. */
+export class TcpdumpCapture extends EventEmitter {
+  readonly options: Readonly<Required<Omit<TcpdumpCaptureOptions, 'tcpdumpPath' | 'immediateMode'>>> & {
+    tcpdumpPath?: string;
+    immediateMode?: boolean;
+  };
+  private ifaceName = '';
+  private currentFilter = '';
+  private current: Worker | null = null;
+  private pending: Worker | null = null;
+  /** Workers being stopped (replaced), still draining. */
+  private draining = new Set<Worker>();
+  private started = false;
+  private stopped = true;
+  /** A ready worker is current: 'lost' flips it off, the next 'ready' on. */
+  private live = false;
+  private everReady = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoffMs: number;
+  private readyTimer: NodeJS.Timeout | null = null;
+  private argsBase: string[] | null = null;
+  private startSettle: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  private swapChain: Promise<void> = Promise.resolve();
+  private pendingReady: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** Link type of the current capture's stream, -1 until known. */
+  get linkType(): number {
+    const h = this.current?.parser.header;
+    return h ? h.linkType : -1;
+  }
+
+  constructor(options: TcpdumpCaptureOptions = {}) {
+    super();
+    this.options = {
+      tcpdumpPath: options.tcpdumpPath,
+      immediateMode: options.immediateMode,
+      command: options.command ?? [],
+      snaplen: options.snaplen ?? 256,
+      bufferKiB: options.bufferKiB ?? 2048,
+      fallbackBufferKiB: options.fallbackBufferKiB ?? 64,
+      readyTimeoutMs: options.readyTimeoutMs ?? 10000,
+      restartInitialMs: options.restartInitialMs ?? 500,
+      restartMaxMs: options.restartMaxMs ?? 10000,
+      killTimeoutMs: options.killTimeoutMs ?? 3000,
+    };
+    this.backoffMs = this.options.restartInitialMs;
+  }
+
+  get iface(): string {
+    return this.ifaceName;
+  }
+
+  get filter(): string {
+    return this.currentFilter;
+  }
+
+  /** True while a tcpdump is capturing. */
+  get isReady(): boolean {
+    return this.live;
+  }
+
+  /** pid of the current tcpdump, if any. */
+  get pid(): number | undefined {
+    return this.current?.pid;
+  }
+
+  /**
+   * Start capturing. Resolves at the first 'ready'; rejects (and emits 'error', if listened
+   * to) when tcpdump cannot start. The returned promise never causes an unhandled rejection.
+   */
+  start(iface: string, filter: string): Promise<void> {
+    if (this.started) return Promise.reject(new Error('capture already started'));
+    this.started = true;
+    this.stopped = false;
+    this.ifaceName = iface;
+    this.currentFilter = filter;
+    this.live = false;
+    this.everReady = false;
+    this.backoffMs = this.options.restartInitialMs;
+    const p = new Promise<void>((resolve, reject) => {
+      this.startSettle = { resolve, reject };
+    });
+    p.catch(() => undefined);
+    if (filter.includes('\0')) {
+      const err = new CaptureError('capture filter contains a NUL character');
+      queueMicrotask(() => this.startFailed(err));
+      return p;
+    }
+    // Asynchronously, so that 'error' never fires inside start().
+    queueMicrotask(() => void this.begin());
+    return p;
+  }
+
+  private async begin(): Promise<void> {
+    const o = this.options;
+    let path = o.tcpdumpPath;
+    if (path === undefined) {
+      const found = findTcpdump();
+      if (found === null) return this.startFailed(new CaptureError(TCPDUMP_NOT_FOUND));
+      path = found;
+    } else if (path.includes('/') && !isExecutableFile(path)) {
+      return this.startFailed(new CaptureError(TCPDUMP_NOT_FOUND + ` (no executable at ${path})`));
+    }
+    let immediate = o.immediateMode;
+    if (immediate === undefined) immediate = await detectImmediateMode(path, o.command);
+    if (this.stopped) return;
+    const args = [...o.command, path, '-i', this.ifaceName, '-n', '-s', String(o.snaplen)];
+    if (immediate) {
+      args.push('-B', String(o.bufferKiB), '--immediate-mode');
+    } else {
+      args.push('-B', String(o.fallbackBufferKiB), '-l');
+      this.emit(
+        'warning',
+        `${path} has no --immediate-mode (tcpdump older than 4.6?): using -l and -B ${o.fallbackBufferKiB}; ` +
+          'knocks may reach the agent up to about 1 s late',
+      );
+    }
+    args.push('-U', '-w', '-');
+    this.argsBase = args;
+    this.current = this.spawnWorker(this.currentFilter, 'deliver');
+  }
+
+  /** The command line for a filter (for logs and tests); null before start() resolved the binary. */
+  commandLine(filter = this.currentFilter): string[] | null {
+    if (this.argsBase === null) return null;
+    return filter === '' ? this.argsBase.slice() : [...this.argsBase, filter];
+  }
+
+  private spawnWorker(filter: string, mode: SinkMode): Worker {
+    const argv = this.commandLine(filter) as string[];
+    const w = new Worker(this, argv, mode, this.options.killTimeoutMs);
+    const timer = setTimeout(() => {
+      if (!w.ready && !w.expected) {
+        w.stderrText += `tcpdump did not start listening within ${this.options.readyTimeoutMs} ms\n`;
+        w.exitReason = 'failed';
+        w.kill();
+      }
+    }, this.options.readyTimeoutMs);
+    timer.unref();
+    void w.closed.then(() => {
+      clearTimeout(timer);
+      this.workerClosed(w);
+    });
+    return w;
+  }
+
+  private startFailed(err: CaptureError): void {
+    this.started = false;
+    this.stopped = true;
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    const s = this.startSettle;
+    this.startSettle = null;
+    if (s) s.reject(err);
+  }
+
+  /** @internal Called by a worker when it starts capturing. */
+  workerReady(w: Worker): void {
+    if (w.ready) return;
+    w.ready = true;
+    if (w === this.pending) {
+      const r = this.pendingReady;
+      this.pendingReady = null;
+      if (r) r.resolve();
+      return;
+    }
+    if (w !== this.current) return;
+    this.backoffMs = this.options.restartInitialMs;
+    this.everReady = true;
+    this.becomeLive();
+  }
+
+  private becomeLive(): void {
+    if (this.live) return;
+    this.live = true;
+    const s = this.startSettle;
+    this.startSettle = null;
+    this.emit('ready');
+    if (s) s.resolve();
+  }
+
+  /** @internal Called by a worker for each packet it delivers. */
+  deliver(p: Packet): void {
+    this.emit('packet', p);
+  }
+
+  private workerClosed(w: Worker): void {
+    w.finishStderr();
+    const errText = w.errorText();
+    let reason: CaptureExit['reason'];
+    if (w.exitReason !== null) reason = w.exitReason;
+    else if (w.expected) reason = this.stopped ? 'stopped' : 'replaced';
+    else if (!w.ready) reason = 'failed';
+    else reason = 'died';
+    const info: CaptureExit = {
+      iface: this.ifaceName,
+      pid: w.pid,
+      code: w.code,
+      signal: w.signal,
+      stderr: w.spawnError ? String(w.spawnError.message) : errText,
+      reason,
+    };
+    this.emit('exit', info);
+    const st = parseTcpdumpStats(w.stderrText);
+    if (st) this.emit('stats', { iface: this.ifaceName, pid: w.pid, ...st });
+    this.draining.delete(w);
+
+    if (w === this.pending) {
+      this.pending = null;
+      const r = this.pendingReady;
+      this.pendingReady = null;
+      if (r) r.reject(this.stopped ? new CaptureError('capture stopped') : this.describeFailure(w, errText));
+      return;
+    }
+    if (w !== this.current) return;
+    this.current = null;
+    if (w.expected || this.stopped) return;
+
+    const failure = this.describeFailure(w, errText);
+    if (!this.everReady) {
+      // Never came up: a start-up error (no such device, permission, bad filter, missing tcpdump).
+      if (this.startSettle !== null) {
+        this.started = false;
+        this.stopped = true;
+        this.startFailed(failure);
+        return;
+      }
+    }
+    if (this.live) {
+      this.live = false;
+      this.emit('lost', failure.message);
+    }
+    this.scheduleRestart();
+  }
+
+  private describeFailure(w: Worker, errText: string): CaptureError {
+    if (w.spawnError) {
+      const e = w.spawnError;
+      if (e.code === 'ENOENT' || e.code === 'EACCES') {
+        if (this.options.command.length > 0) {
+          return new CaptureError(`cannot run ${this.options.command[0]}: ${e.message}`, '', null, null);
+        }
+        return new CaptureError(TCPDUMP_NOT_FOUND, e.message);
+      }
+      return new CaptureError(`cannot run tcpdump: ${e.message}`, e.message);
+    }
+    if (w.streamError) return new CaptureError(w.streamError.message, errText, w.code, w.signal);
+    let msg = errText.trim();
+    if (/exec of .* failed: No such file or directory/.test(msg)) msg = TCPDUMP_NOT_FOUND + ` (${msg})`;
+    if (msg === '') {
+      msg = w.signal
+        ? `tcpdump on ${this.ifaceName} was killed by ${w.signal}`
+        : `tcpdump on ${this.ifaceName} exited with code ${w.code}`;
+    }
+    return new CaptureError(msg, errText, w.code, w.signal);
+  }
+
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer !== null) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.restartMaxMs);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopped || this.current !== null || this.pending !== null) return;
+      this.current = this.spawnWorker(this.currentFilter, 'deliver');
+    }, delay);
+  }
+
+  /**
+   * Replace the filter. Resolves once the new tcpdump captures (the old one is stopped after
+   * that, without losing or duplicating packets). Rejects, keeping the old filter running, if
+   * the new tcpdump fails (e.g. a filter tcpdump cannot compile). Calls are serialised.
+   */
+  setFilter(filter: string): Promise<void> {
+    const run = this.swapChain.then(() => this.swap(filter));
+    this.swapChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async swap(filter: string): Promise<void> {
+    if (filter.includes('\0')) throw new CaptureError('capture filter contains a NUL character');
+    if (!this.started || this.stopped || this.argsBase === null) {
+      this.currentFilter = filter;
+      return;
+    }
+    if (filter === this.currentFilter && this.current !== null) return;
+    const old = this.current;
+    if (old === null || !old.ready) {
+      // Nothing is capturing (backoff, or still starting): just (re)start with the new filter.
+      this.currentFilter = filter;
+      if (old !== null) {
+        old.expected = true;
+        old.exitReason = 'replaced';
+        this.current = null;
+        old.kill();
+        this.current = this.spawnWorker(filter, 'deliver');
+      }
+      return;
+    }
+    const deduper = new SwapDeduper();
+    old.recorder = deduper;
+    const nw = this.spawnWorker(filter, 'hold');
+    this.pending = nw;
+    const ready = new Promise<void>((resolve, reject) => {
+      this.pendingReady = { resolve, reject };
+    });
+    try {
+      await ready;
+    } catch (err) {
+      old.recorder = null;
+      // The old one may have died meanwhile: make sure a restart is on its way.
+      if (!this.stopped && this.current === null) this.scheduleRestart();
+      throw err;
+    } finally {
+      if (this.pending === nw) this.pending = null;
+    }
+    if (this.stopped) {
+      nw.expected = true;
+      nw.kill();
+      await nw.closed;
+      return;
+    }
+    // The new one captures: it becomes current, the old one is stopped and drained.
+    this.currentFilter = filter;
+    this.current = nw;
+    if (this.restartTimer !== null) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+    }
+    old.expected = true;
+    if (old.exitReason === null) old.exitReason = 'replaced';
+    this.draining.add(old);
+    old.kill();
+    await old.closed;
+    old.recorder = null;
+    if (this.stopped) return;
+    // Release what the new one captured meanwhile, minus the copies.
+    const held = nw.held;
+    nw.held = [];
+    nw.deduper = deduper;
+    nw.mode = 'dedupe';
+    for (const [p, key] of held) {
+      if (nw.mode === 'dedupe') {
+        if (deduper.isDuplicate(p, key)) continue;
+        if (deduper.finished) nw.mode = 'deliver';
+      }
+      this.deliver(p);
+    }
+    if (nw.mode === 'deliver') nw.deduper = null;
+    if (this.current === nw && nw.ready) {
+      this.everReady = true;
+      this.becomeLive();
+    }
+  }
+
+  /** Stop capturing; resolves when every tcpdump this capture started has exited. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.started = false;
+    if (this.restartTimer !== null) {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = null;
+    }
+    const all: Worker[] = [];
+    if (this.current) all.push(this.current);
+    if (this.pending) all.push(this.pending);
+    for (const w of this.draining) all.push(w);
+    for (const w of all) {
+      w.expected = true;
+      w.kill();
+    }
+    const s = this.startSettle;
+    this.startSettle = null;
+    if (s) s.reject(new CaptureError('capture stopped before tcpdump was ready'));
+    await Promise.all(all.map((w) => w.closed));
+    // Let the per-worker close handlers (exit/stats events) run first.
+    await new Promise<void>((r) => setImmediate(r));
+    this.live = false;
+    this.current = null;
+    this.pending = null;
+    await this.swapChain;
+  }
+}
