@@ -33,6 +33,8 @@ export function main(argv: string[]): void {
     process.exit(0);
   }
 
+  // Absolute, so a reload after the daemon moved to / reads the same file (knockd does not).
+  opts.config = path.resolve(opts.config);
   const { config, problems } = loadKnockdConfig(opts.config);
   if (opts.check) {
     for (const p of problems) process.stdout.write(formatProblem(p) + '\n');

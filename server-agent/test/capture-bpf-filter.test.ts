@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { buildCaptureFilter, MATCH_NOTHING_FILTER } from '../src/capture/bpf-filter.js';
-import { localAddresses, interfaceExists } from '../src/capture/interface-addresses.js';
+import { localAddresses, interfaceExists, AddressWatcher } from '../src/capture/interface-addresses.js';
+import type { NetworkInterfaceInfo } from 'os';
 import type { Door, Knock, TcpFlagRule } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 
@@ -102,7 +103,7 @@ const IF_V4 = `kbfd${uid}`.slice(0, 15); // IPv4 only
 let tmp = '';
 
 /** Run knockd -D in the namespace; return its door expressions in print order. */
-async function knockdExpressions(doors: Door[], iface: string, extra: string[] = []): Promise<Array<[string, string]>> {
+async function knockdRun(doors: Door[], iface: string, extra: string[] = []): Promise<string> {
   const conf = join(tmp, `knockd-${++lineNo}.conf`);
   writeFileSync(conf, confText(doors, join(tmp, 'knockd.log')));
   const child = spawn('ip', ['netns', 'exec', NS, 'knockd', '-D', '-c', conf, '-i', iface, '-p', join(tmp, 'knockd.pid'), ...extra], {
@@ -119,9 +120,16 @@ async function knockdExpressions(doors: Door[], iface: string, extra: string[] =
   const t = setTimeout(() => child.kill('SIGKILL'), 2000);
   await closed;
   clearTimeout(t);
+  assert.match(out, /interface detected/, `knockd did not start:\n${out}`);
+  return out;
+}
+
+/** knockd's door expressions in print order. */
+async function knockdExpressions(doors: Door[], iface: string, extra: string[] = [], allowNone = false): Promise<Array<[string, string]>> {
+  const out = await knockdRun(doors, iface, extra);
   const res: Array<[string, string]> = [];
   for (const m of out.matchAll(/^adding pcap expression for door '([^']*)': (.*)$/gm)) res.push([m[1], m[2]]);
-  assert.ok(res.length > 0 || doors.length === 0, `knockd printed no expression:\n${out}`);
+  assert.ok(res.length > 0 || allowNone, `knockd printed no expression:\n${out}`);
   return res;
 }
 
@@ -304,12 +312,15 @@ describe('buildCaptureFilter vs knockd 0.8 (live, in a network namespace)', () =
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('lists local addresses in knockd order (reverse getifaddrs)', () => {
+  it('lists local addresses in knockd order (reverse getifaddrs)', async () => {
+    const out = await knockdRun([DOORS_PLAIN[1]], IF_BOTH);
+    const knockdLocal = [...out.matchAll(/^local IP: (.*)$/gm)].map((m) => m[1]).reverse();
     const l = localAddressesIn(IF_BOTH);
+    assert.deepEqual([...l.v6, ...l.v4].sort(), [...knockdLocal].sort());
+    assert.deepEqual(l.v4, knockdLocal.filter((a) => !a.includes(':')));
+    assert.deepEqual(l.v6, knockdLocal.filter((a) => a.includes(':')));
     assert.deepEqual(l.v4, ['10.77.0.60', '10.77.0.1']);
     assert.equal(l.v6.length, 3);
-    assert.match(l.v6[0], /^fe80::/);
-    assert.deepEqual(l.v6.slice(1), ['fd77::1', 'fd77::60']);
     assert.deepEqual(localAddressesIn(IF_BOTH, true).v6, []);
     assert.deepEqual(localAddressesIn(IF_NONE), { v4: [], v6: [] });
     const anyList = localAddressesIn('any');
@@ -359,7 +370,7 @@ describe('buildCaptureFilter vs knockd 0.8 (live, in a network namespace)', () =
   });
 
   it('knockd installs no filter on an interface without addresses; we filter Target doors by port', async () => {
-    const exprs = await knockdExpressions(DOORS_TARGET, IF_NONE);
+    const exprs = await knockdExpressions(DOORS_TARGET, IF_NONE, [], true);
     assert.equal(exprs.length, 0);
     const ours = buildCaptureFilter(DOORS_TARGET, localAddressesIn(IF_NONE), { ipv4Only: false });
     assert.ok(ours.startsWith('((dst host 10.77.0.99) and'));
@@ -388,6 +399,42 @@ describe('buildCaptureFilter vs knockd 0.8 (live, in a network namespace)', () =
     assert.equal(buildCaptureFilter(doors, localAddressesIn(IF_BOTH), { ipv4Only: false }), m[1]);
   });
 
+  it('AddressWatcher sees an address added and removed inside the namespace', async () => {
+    const mod = join(__dirname, '..', 'src', 'capture', 'interface-addresses.js');
+    const js =
+      `const { AddressWatcher } = require(${JSON.stringify(mod)});` +
+      `const w = new AddressWatcher([${JSON.stringify(IF_V4)}], false, { intervalMs: 50 });` +
+      `w.on('change', (c) => console.log(JSON.stringify(c)));` +
+      `w.start(); console.log('started'); setTimeout(() => {}, 5000);`;
+    const child = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let buf = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (t: string) => {
+      buf += t;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 100 && lines.length < n; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(lines.length >= n, `watcher output: ${lines.join(' | ')}`);
+    };
+    try {
+      await waitFor(1);
+      sh('ip', ['-n', NS, 'addr', 'add', '10.78.0.9/24', 'dev', IF_V4]);
+      await waitFor(2);
+      assert.deepEqual(JSON.parse(lines[1]), { v4: ['10.78.0.9', '10.78.0.1'], v6: [] });
+      sh('ip', ['-n', NS, 'addr', 'del', '10.78.0.9/24', 'dev', IF_V4]);
+      await waitFor(3);
+      assert.deepEqual(JSON.parse(lines[2]), { v4: ['10.78.0.1'], v6: [] });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('interfaceExists', () => {
     assert.equal(interfaceExists('lo'), true);
     assert.equal(interfaceExists('any'), true);
@@ -395,5 +442,71 @@ describe('buildCaptureFilter vs knockd 0.8 (live, in a network namespace)', () =
     assert.equal(interfaceExists('../../etc'), false);
     assert.equal(interfaceExists(''), false);
     assert.ok(existsSync('/sys/class/net/lo'));
+  });
+});
+
+describe('localAddresses / AddressWatcher (injected interface data)', () => {
+  const info = (address: string, family: 'IPv4' | 'IPv6' | number): NetworkInterfaceInfo =>
+    ({ address, family, netmask: '', mac: '00:00:00:00:00:00', internal: false, cidr: null } as unknown as NetworkInterfaceInfo);
+  let data: NodeJS.Dict<NetworkInterfaceInfo[]> = {};
+  const source = () => data;
+
+  it('reverses each interface, concatenates interfaces in the given order, strips zones, dedupes', () => {
+    data = {
+      lo: [info('127.0.0.1', 'IPv4'), info('::1', 'IPv6')],
+      eth0: [info('192.0.2.1', 'IPv4'), info('192.0.2.2', 'IPv4'), info('2001:db8::1', 'IPv6'), info('fe80::1%eth0', 'IPv6')],
+      eth1: [info('198.51.100.1', 4), info('2001:db8:1::1', 6), info('192.0.2.1', 'IPv4')],
+    };
+    assert.deepEqual(localAddresses(['eth0'], false, source), { v4: ['192.0.2.2', '192.0.2.1'], v6: ['fe80::1', '2001:db8::1'] });
+    assert.deepEqual(localAddresses(['eth1', 'eth0'], false, source), {
+      v4: ['192.0.2.1', '198.51.100.1', '192.0.2.2'],
+      v6: ['2001:db8:1::1', 'fe80::1', '2001:db8::1'],
+    });
+    assert.deepEqual(localAddresses(['eth0'], true, source), { v4: ['192.0.2.2', '192.0.2.1'], v6: [] });
+    assert.deepEqual(localAddresses(['nope'], false, source), { v4: [], v6: [] });
+    assert.deepEqual(localAddresses(['any'], false, source).v4, ['127.0.0.1', '192.0.2.2', '192.0.2.1', '198.51.100.1']);
+  });
+
+  it('emits change only when the lists (or their order) differ', async () => {
+    data = { eth0: [info('192.0.2.1', 'IPv4')] };
+    const w = new AddressWatcher(['eth0'], false, { intervalMs: 10, source });
+    const changes: unknown[][] = [];
+    w.on('change', (cur, prev) => changes.push([cur, prev]));
+    assert.equal(w.check(), false);
+    data = { eth0: [info('192.0.2.1', 'IPv4')] };
+    assert.equal(w.check(), false);
+    data = { eth0: [info('192.0.2.1', 'IPv4'), info('2001:db8::5', 'IPv6')] };
+    assert.equal(w.check(), true);
+    assert.deepEqual(changes[0], [{ v4: ['192.0.2.1'], v6: ['2001:db8::5'] }, { v4: ['192.0.2.1'], v6: [] }]);
+    data = { eth0: [info('192.0.2.3', 'IPv4'), info('192.0.2.1', 'IPv4')] };
+    w.check();
+    data = { eth0: [info('192.0.2.1', 'IPv4'), info('192.0.2.3', 'IPv4')] };
+    w.check();
+    assert.equal(changes.length, 3, 'a reorder is a change (it changes the filter text)');
+    assert.deepEqual(w.current, { v4: ['192.0.2.3', '192.0.2.1'], v6: [] });
+    // the timer
+    w.start();
+    data = {};
+    await new Promise((r) => setTimeout(r, 60));
+    w.stop();
+    assert.equal(changes.length, 4);
+    assert.deepEqual(changes[3][0], { v4: [], v6: [] });
+  });
+
+  it('defaults to a 2000 ms period and reports read errors to an error listener', () => {
+    const w = new AddressWatcher(['x'], false, { source: () => ({}) });
+    assert.equal(w.intervalMs, 2000);
+    let fail = false;
+    const w2 = new AddressWatcher(['x'], false, {
+      source: () => {
+        if (fail) throw new Error('boom');
+        return {};
+      },
+    });
+    const errors: Error[] = [];
+    w2.on('error', (e: Error) => errors.push(e));
+    fail = true;
+    assert.equal(w2.check(), false);
+    assert.equal(errors[0].message, 'boom');
   });
 });

@@ -1,6 +1,7 @@
 // The running daemon: wires capture -> decode -> doors -> commands and logs, and owns reload
 // and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
 import { performance } from 'perf_hooks';
+import * as path from 'path';
 import { KnockdConfig, Door, Packet } from '../types.js';
 import { AgentOptions } from './cli-options.js';
 import { AgentLog, LogTargets } from '../log/agent-log.js';
@@ -34,6 +35,8 @@ export class Agent {
   private expiryTimer?: NodeJS.Timeout;
   private expiryAt = Infinity;
   private stopping = false;
+  /** Relative LogFile paths mean relative to where the agent was started, even after -d's chdir. */
+  private readonly startDir = process.cwd();
 
   constructor(private readonly opts: AgentOptions, config: KnockdConfig, readonly interfaces: string[]) {
     this.config = config;
@@ -105,9 +108,10 @@ export class Agent {
   }
 
   private logTargets(config: KnockdConfig): LogTargets {
+    // As knockd: LogFile in the config overrides -g (the config is read after the options).
+    const logFile = config.options.logFile ?? this.opts.logFile;
     return {
-      // As knockd: LogFile in the config overrides -g (the config is read after the options).
-      logFile: config.options.logFile ?? this.opts.logFile,
+      logFile: logFile ? path.resolve(this.startDir, logFile) : undefined,
       useSyslog: config.options.useSyslog,
       verbose: this.opts.verbose,
       debug: this.opts.debug,
@@ -218,7 +222,7 @@ export class Agent {
   private rotateOneTime(door: Door, file: OneTimeSequenceFile): void {
     let next;
     try {
-      file.consume();
+      file.consume(door.sequence);
       next = file.current();
     } catch (e) {
       this.log.error(`error while disabling used one time sequence for door ${door.name} --> disabling the door (${(e as Error).message})`);
