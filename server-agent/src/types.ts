@@ -47,12 +47,29 @@ export interface Door {
   tcpFlags: TcpFlagRule;
   /** Exact destination text to match instead of the interface's addresses. */
   target?: string;
+  /** knocker-agent extension: open ports natively for the knocking address (Open = 22/tcp). */
+  firewall?: FirewallDoor;
   /** Set at run time when a one-time door has used its last sequence. */
   disabled?: boolean;
 }
 
+export type FirewallBackend = 'firewalld' | 'nftables';
+
+/** A native firewall door: on a completed knock, open `open` for the source for `seconds`. */
+export interface FirewallDoor {
+  backend: FirewallBackend;
+  open: Knock[];
+  seconds: number;
+  /** firewalld zone; undefined means firewalld's default zone. */
+  zone?: string;
+  /** Config line of the Open directive, for messages. */
+  line: number;
+}
+
 export interface GlobalOptions {
   useSyslog: boolean;
+  /** knocker-agent extension: where the expiry journal lives (default /var/lib/knocker-agent). */
+  stateDir?: string;
   logFile?: string;
   pidFile?: string;
   interface?: string;

@@ -311,7 +311,10 @@ class Worker {
     }
     if (this.mode === 'dedupe') {
       const d = this.deduper as SwapDeduper;
-      if (d.isDuplicate(p, SwapDeduper.key(frame))) return;
+      if (d.isDuplicate(p, SwapDeduper.key(frame))) {
+        this.owner.duplicatesDropped++;
+        return;
+      }
       if (d.finished) {
         this.mode = 'deliver';
         this.deduper = null;
@@ -401,6 +404,8 @@ export class TcpdumpCapture extends EventEmitter {
   private startSettle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private swapChain: Promise<void> = Promise.resolve();
   private pendingReady: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** Copies of packets dropped around filter swaps (both tcpdumps had captured them). */
+  duplicatesDropped = 0;
   /** Link type of the current capture's stream, -1 until known. */
   get linkType(): number {
     const h = this.current?.parser.header;
@@ -718,7 +723,10 @@ export class TcpdumpCapture extends EventEmitter {
     nw.mode = 'dedupe';
     for (const [p, key] of held) {
       if (nw.mode === 'dedupe') {
-        if (deduper.isDuplicate(p, key)) continue;
+        if (deduper.isDuplicate(p, key)) {
+          this.duplicatesDropped++;
+          continue;
+        }
         if (deduper.finished) nw.mode = 'deliver';
       }
       this.deliver(p);

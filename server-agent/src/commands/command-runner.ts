@@ -6,6 +6,7 @@
 import { spawn } from 'child_process';
 import { Door, IpFamily } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
+import { CommandEntry, OpenJournal, entryKey } from '../firewall/open-journal.js';
 
 /** knockd refuses commands of PATH_MAX (4096) bytes or more after substitution. */
 export const MAX_COMMAND_BYTES = 4095;
@@ -18,6 +19,8 @@ export interface CommandRunnerOptions {
   shell?: string;
   /** stdio of the children: the daemon's own (foreground) or nothing (daemon mode). */
   stdio?: 'inherit' | 'ignore';
+  /** Pending stop commands are recorded here, so a restart still runs them at their deadline. */
+  journal?: OpenJournal;
 }
 
 // %IP% only ever receives a decoded packet address; refuse anything else outright.
@@ -27,6 +30,12 @@ export function commandsFor(door: Door, family: IpFamily): { start?: string; sto
   const start = family === 6 && door.startCommand6 !== undefined ? door.startCommand6 : door.startCommand;
   const stop = family === 6 && door.stopCommand6 !== undefined ? door.stopCommand6 : door.stopCommand;
   return { start: start || undefined, stop: stop || undefined };
+}
+
+// knockd: sleep(cmd_timeout) after the start command finished. A negative value makes knockd
+// sleep for ~136 years; we run the stop command at once instead (the config check warns).
+function stopDelayMs(door: Door): number {
+  return Math.max(0, door.cmdTimeout) * 1000;
 }
 
 export function substituteIp(command: string, ip: string): string {
@@ -52,6 +61,7 @@ export class CommandRunner {
   private readonly idleWaiters: Array<() => void> = [];
   private readonly maxRunning: number;
   private readonly maxQueued: number;
+  private nextId = 0;
 
   constructor(private readonly log: AgentLog, private readonly opts: CommandRunnerOptions = {}) {
     this.maxRunning = opts.maxRunning ?? DEFAULT_MAX_RUNNING;
@@ -76,11 +86,28 @@ export class CommandRunner {
       this.log.error("error: parsed stop command has been truncated! --> won't execute start command");
       return;
     }
+    // Journal the stop before the start runs: if we die in between, a restart still closes.
+    const entry: CommandEntry | undefined =
+      stopCmd && this.opts.journal
+        ? { kind: 'command', id: `${process.pid}-${Date.now()}-${this.nextId++}`, door: door.name, src, family, deadline: Date.now() + stopDelayMs(door), stopCommand: stopCmd }
+        : undefined;
+    if (entry) this.opts.journal?.put(entry);
     this.enqueue({
       door: door.name,
       command: startCmd,
-      done: stopCmd ? () => this.scheduleStop(door, src, stopCmd) : undefined,
+      done: stopCmd
+        ? () => {
+            // knockd counts Cmd_Timeout from when the start command finished.
+            if (entry) this.opts.journal?.put({ ...entry, deadline: Date.now() + stopDelayMs(door) });
+            this.scheduleStop(door.name, src, stopCmd, stopDelayMs(door), entry);
+          }
+        : undefined,
     });
+  }
+
+  /** A stop command from the journal of an earlier run: run it at its deadline (now if past). */
+  restore(entry: CommandEntry): void {
+    this.scheduleStop(entry.door, entry.src, entry.stopCommand, Math.max(0, entry.deadline - Date.now()), entry);
   }
 
   /** Run every pending stop command now and wait (bounded) for all children to finish. */
@@ -101,14 +128,11 @@ export class CommandRunner {
     });
   }
 
-  private scheduleStop(door: Door, src: string, stopCmd: string): void {
-    // knockd: sleep(cmd_timeout) after the start command finished. A negative value makes
-    // knockd sleep for ~136 years; we run the stop command at once instead (config warns).
-    const delay = Math.max(0, door.cmdTimeout) * 1000;
+  private scheduleStop(door: string, src: string, stopCmd: string, delay: number, entry?: CommandEntry): void {
     const p: PendingStop = {
       run: () => {
-        this.log.log(`${src}: ${door.name}: command timeout`);
-        this.enqueue({ door: door.name, command: stopCmd });
+        this.log.log(`${src}: ${door}: command timeout`);
+        this.enqueue({ door, command: stopCmd, done: entry ? () => this.opts.journal?.delete(entryKey(entry)) : undefined });
       },
       timer: setTimeout(() => {
         this.pendingStops.delete(p);

@@ -6,6 +6,7 @@
 // and where. Things knockd accepts but reads in a surprising way ("5s" as 5, "abc" as port 0, a
 // trailing comma as a port-0 knock...) are accepted too, with a warning saying how they are read.
 
+import { checkDoorExtension, readDoorExtension, readOptionExtension } from './door-extensions.js';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isIP } from 'net';
@@ -208,6 +209,7 @@ export function parseKnockdConfig(
           break;
         }
         default:
+          if (readOptionExtension(key, value, options, lineNo, error)) break;
           error(lineNo, `syntax error: "${text}" is not a known directive in the [options] section`, optionsKeyHint(key, keyText));
       }
       continue;
@@ -306,6 +308,7 @@ export function parseKnockdConfig(
         readTcpFlags(value, door, lineNo, error);
         break;
       default:
+        if (readDoorExtension(key, value, door, lineNo, error)) break;
         error(lineNo, `syntax error: "${text}" is not a known directive in a door section`, doorKeyHint(key, keyText, door.name));
     }
   }
@@ -313,6 +316,7 @@ export function parseKnockdConfig(
   // ---- whole-file checks ----------------------------------------------------------------------
   for (const state of doors) {
     const door = state.door;
+    checkDoorExtension(door, error);
     if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread) {
       error(door.line, `error: section '${door.name}' has an empty knock sequence (no Sequence or One_Time_Sequences line in this section)`, 'add a line such as Sequence = 7000,8000,9000');
     }

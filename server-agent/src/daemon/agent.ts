@@ -15,6 +15,8 @@ import { buildCaptureFilter } from '../capture/bpf-filter.js';
 import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
 import { debugPacketLine } from './debug-lines.js';
+import { OpenJournal, DEFAULT_STATE_DIR } from '../firewall/open-journal.js';
+import { FirewallOpener } from '../firewall/firewall-opener.js';
 
 /** A start-up failure: one line for the user, exit status 1. */
 export class StartupError extends Error {}
@@ -27,6 +29,8 @@ export class Agent {
   private config: KnockdConfig;
   private readonly doors: DoorState;
   private readonly commands: CommandRunner;
+  private readonly journal: OpenJournal;
+  private readonly opener: FirewallOpener;
   private readonly dns?: ReverseDns;
   private oneTime = new Map<Door, OneTimeSequenceFile>();
   private captures: TcpdumpCapture[] = [];
@@ -41,7 +45,10 @@ export class Agent {
   constructor(private readonly opts: AgentOptions, config: KnockdConfig, readonly interfaces: string[]) {
     this.config = config;
     this.log = new AgentLog(this.logTargets(config));
-    this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit' });
+    const stateDir = path.resolve(config.options.stateDir ?? opts.stateDir ?? DEFAULT_STATE_DIR);
+    this.journal = OpenJournal.forConfig(stateDir, config.file);
+    this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit', journal: this.journal });
+    this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();
     this.doors = new DoorState(
       config.doors,
@@ -62,6 +69,7 @@ export class Agent {
 
   /** Start capturing on every interface; resolves once all are listening. */
   async start(): Promise<void> {
+    this.loadJournal();
     this.refreshAddresses();
     if (this.log.debugging) for (const a of this.local) this.log.debug(`local IP: ${a}`);
     await Promise.all(this.interfaces.map((iface) => this.startCapture(iface)));
@@ -73,6 +81,18 @@ export class Agent {
     });
     this.watcher.start();
     this.log.log(`starting up, listening on ${this.interfaces.join(', ')}`);
+    // Windows and stop commands of an earlier run: close what is due, keep the rest.
+    for (const e of this.journal.all()) if (e.kind === 'command') this.commands.restore(e);
+    await this.opener.start(this.config.doors);
+  }
+
+  private loadJournal(): void {
+    try {
+      const entries = this.journal.load();
+      if (entries.length > 0) this.log.verbose(`journal ${this.journal.file}: ${entries.length} open window(s) from an earlier run`);
+    } catch (e) {
+      throw new StartupError(`state: ${(e as Error).message}`);
+    }
   }
 
   /** SIGHUP: parse the file again; apply it only if it is clean (knockd exits on a bad one: B10). */
@@ -88,6 +108,7 @@ export class Agent {
     this.openOneTimeFiles(config);
     this.doors.setDoors(config.doors);
     this.armExpiry();
+    void this.opener.setDoors(config.doors);
     this.log.reopen(this.logTargets(config));
     if (this.log.file) this.log.verbose(`re-opening log file: ${this.log.file}`);
     this.refreshAddresses();
@@ -103,6 +124,7 @@ export class Agent {
     this.dns?.cancel();
     await Promise.all(this.captures.map((c) => c.stop()));
     await this.commands.shutdown();
+    this.opener.stop();
     this.log.log('shutting down');
     this.log.close();
   }
@@ -214,6 +236,7 @@ export class Agent {
     } catch (e) {
       this.log.error(`${door.name}: ${(e as Error).message}`);
     }
+    if (door.firewall) void this.opener.open(door, a.src, a.family);
     const file = this.oneTime.get(door);
     if (file) this.rotateOneTime(door, file);
   }

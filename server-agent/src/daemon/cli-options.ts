@@ -17,6 +17,7 @@ export interface AgentOptions {
   version: boolean;
   help: boolean;
   maxAttempts?: number;
+  stateDir?: string;
 }
 
 interface OptionSpec {
@@ -40,6 +41,7 @@ const SPECS: OptionSpec[] = [
   { short: 'V', long: 'version', help: 'display version', apply: (o) => void (o.version = true) },
   { short: 'h', long: 'help', help: 'this help', apply: (o) => void (o.help = true) },
   { long: 'check', help: 'check the config file, print every problem as FILE:LINE, exit 1 on errors', apply: (o) => void (o.check = true) },
+  { long: 'state-dir', value: '<dir>', help: 'where open windows are journaled (default /var/lib/knocker-agent)', apply: (o, v) => void (o.stateDir = v) },
   {
     long: 'max-attempts',
     value: '<n>',
