@@ -28,8 +28,12 @@ for tool in node tar gzip rpmbuild; do
     *) fail "$tool is missing" ;;
   esac
 done
-esbuild=$root/node_modules/.bin/esbuild
-[ -x "$esbuild" ] || fail "$esbuild is missing: run npm ci at the repository root"
+# esbuild's own binary when npm installed it, so this works whatever `node` is first in PATH
+# (the tests run it from Node 16); else the npm shim.
+case $(uname -m) in x86_64) esbuild_arch=x64 ;; aarch64) esbuild_arch=arm64 ;; *) esbuild_arch=$(uname -m) ;; esac
+esbuild=$root/node_modules/@esbuild/linux-$esbuild_arch/bin/esbuild
+[ -x "$esbuild" ] || esbuild=$root/node_modules/.bin/esbuild
+[ -x "$esbuild" ] || fail "esbuild is missing: run npm ci at the repository root"
 
 agent=$root/server-agent
 files=$root/build/agent
@@ -54,9 +58,16 @@ stage=$work/$name
 lib=$stage/lib/knocker-agent
 mkdir -p "$stage/bin" "$lib/bin" "$lib/dist/src" "$stage/systemd" "$stage/logrotate" "$stage/sysconfig"
 
+# Optional modules left out on purpose: usocket is a native addon (dbus-next falls back to a
+# plain socket without it), x11 only finds desktop session buses. Each is replaced by a stub
+# that throws "not installed", so the bundle is the same whether npm managed to build them.
+left_out=(usocket x11)
+aliases=()
+for m in "${left_out[@]}"; do aliases+=("--alias:$m=$files/absent-module.js"); done
+
 echo "package-agent: bundling server-agent/src/cli.ts (node16, cjs)"
 "$esbuild" "$agent/src/cli.ts" \
-  --bundle --platform=node --target=node16 --format=cjs \
+  --bundle --platform=node --target=node16 --format=cjs "${aliases[@]}" \
   --outfile="$lib/dist/src/cli.js" --metafile="$work/meta.json" \
   --legal-comments=inline --log-level=warning \
   --banner:js="/* knocker-agent $version, bundled from server-agent/src by scripts/package-agent.sh */"

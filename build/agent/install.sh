@@ -127,5 +127,5 @@ echo "knocker-agent installed: $prefix/bin/knocker-agent, $prefix/lib/knocker-ag
 if [ "$was_active" = no ]; then
   echo "Next: put your config in /etc/knockd.conf (sample: /etc/knocker-agent/knockd.conf.sample),"
   echo "check it with: $prefix/bin/knocker-agent --check -c /etc/knockd.conf"
-  echo "then: systemctl enable --now knocker-agent   (it stops knockd.service if that runs)"
+  echo "then: systemctl enable knocker-agent; systemctl start knocker-agent   (this stops knockd.service if it runs)"
 fi

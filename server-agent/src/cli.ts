@@ -4,6 +4,7 @@ import { spawn } from 'child_process';
 import * as path from 'path';
 import { parseArgs, usage, AgentOptions } from './daemon/cli-options.js';
 import { loadKnockdConfig, formatProblem } from './config/knockd-config.js';
+import { lintKnockdConfigFile } from './config/config-lint.js';
 import { Agent, StartupError } from './daemon/agent.js';
 import { chosenInterfaces, missingInterfaceErrors } from './daemon/interface-choice.js';
 import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './daemon/pid-file.js';
@@ -35,7 +36,10 @@ export function main(argv: string[]): void {
 
   // Absolute, so a reload after the daemon moved to / reads the same file (knockd does not).
   opts.config = path.resolve(opts.config);
-  const { config, problems } = loadKnockdConfig(opts.config);
+  const loaded = loadKnockdConfig(opts.config);
+  const { config } = loaded;
+  // The parser's problems (with hints) and the lint warnings (config-lint.ts), in line order.
+  const problems = lintKnockdConfigFile(opts.config, loaded, opts.interfaces);
   if (opts.check) {
     for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
     const errors = problems.filter((p) => p.severity === 'error').length;
@@ -60,7 +64,8 @@ export function main(argv: string[]): void {
 async function run(opts: AgentOptions, config: KnockdConfig, interfaces: string[], warnings: string[]): Promise<void> {
   const inDaemon = Boolean(process.env[DAEMON_CHILD_ENV]);
   const agent = new Agent(opts, config, interfaces);
-  for (const w of warnings) agent.log.verbose(w);
+  // One log line per warning at start-up (knockd-style log files stay readable).
+  for (const w of warnings) agent.log.log(w);
   try {
     await agent.start();
   } catch (e) {

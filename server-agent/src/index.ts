@@ -12,4 +12,3 @@ export {
 export type { StrictSequenceResult, KnockdSequenceResult, KnockdSequenceOk, KnockdSequenceError } from './config/sequence-grammar.js';
 export { parseKnockdConfig, loadKnockdConfig, formatProblem, DEFAULT_SEQ_TIMEOUT, DEFAULT_CMD_TIMEOUT } from './config/knockd-config.js';
 export type { ParseKnockdConfigOptions, ParseKnockdConfigResult } from './config/knockd-config.js';
-export { OneTimeSequenceFile } from './config/one-time-sequences.js';

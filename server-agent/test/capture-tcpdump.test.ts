@@ -213,13 +213,17 @@ describe('TcpdumpCapture (real tcpdump in network namespaces)', () => {
 
   it('reports a missing tcpdump with a clear message', async () => {
     for (const tcpdumpPath of ['/nonexistent/tcpdump', 'tcpdump-not-installed-here']) {
-      const [c, r] = newCapture({ tcpdumpPath, command: [], immediateMode: true });
+      const [c, r] = newCapture({ tcpdumpPath, command: [] });
       await assert.rejects(c.start('lo', ''), (e: Error) => e.message.startsWith(TCPDUMP_NOT_FOUND));
+      assert.deepEqual(r.events.filter(([ev]) => ev === 'warning'), []);
       const errs = r.events.filter(([ev]) => ev === 'error');
       assert.equal(errs.length, 1);
       assert.ok((errs[0][1] as Error).message.startsWith('tcpdump not found: install it (yum install tcpdump / apt-get install tcpdump)'));
     }
     assert.equal(findTcpdump(''), existsSync('/usr/sbin/tcpdump') ? '/usr/sbin/tcpdump' : '/usr/bin/tcpdump');
+    // through the namespace prefix: `ip netns exec` reports the failed exec
+    const [c2] = newCapture({ tcpdumpPath: 'tcpdump-not-installed-here' });
+    await assert.rejects(c2.start('lo', ''), (e: Error) => e.message.startsWith(TCPDUMP_NOT_FOUND));
   });
 
   it('reports a missing interface with tcpdump\'s own text', async () => {
@@ -231,6 +235,12 @@ describe('TcpdumpCapture (real tcpdump in network namespaces)', () => {
     assert.equal(r.exits[0].reason, 'failed');
     assert.match(r.exits[0].stderr, /^tcpdump: ks0: No such device exists/);
     assert.equal(r.events.filter(([ev]) => ev === 'lost').length, 0, 'no restart loop for a start-up failure');
+  });
+
+  it('reports a permission error with tcpdump\'s own text', async () => {
+    // tcpdump as nobody (setpriv from util-linux drops root).
+    const [c] = newCapture({ command: [...NETNS, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] });
+    await assert.rejects(c.start(SIF, ''), /You don't have permission to perform this capture on that device/);
   });
 
   it('decodes real knocks: IPv4, IPv6, spoofed sources; the kernel filter applies the flag tests', async () => {

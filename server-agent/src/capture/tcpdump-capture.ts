@@ -19,13 +19,16 @@
 //
 // setFilter() swaps filters without losing or duplicating packets: the new tcpdump is started,
 // its packets are held back until it is 'ready' and the old one has been stopped and drained;
-// then the new one's packets that the old one already delivered are dropped. Measured: two
-// capture sockets stamp the same packet a few microseconds apart (each socket takes its own
-// time), so "drop if timestamp <= the old one's last" alone would let the copies of the last
-// packets through, and would drop packets only the new filter admits. We therefore match
-// copies by their frame bytes, only for new packets stamped no later than the old one's last
-// timestamp plus a slack (250 ms); if that bookkeeping overflows we fall back to the plain
-// timestamp rule.
+// then the new one's packets that the old one already delivered are dropped. Measured (Linux
+// 6.x, TPACKET_V3): two capture sockets stamp the same packet 5-8 us apart, each taking its own
+// time (here the newer socket, served first, stamps earlier; that order is a kernel detail).
+// The plain rule "drop the new one's packets stamped <= the old one's last" therefore rests on
+// that order, and it also drops packets that only the new filter admits. We match copies by
+// their frame bytes instead (each copy cancels one delivery of the old capture), looking only
+// at new packets stamped no later than the old one's last timestamp plus a slack (250 ms); if
+// that bookkeeping overflows (200k packets during one swap) we fall back to the plain rule.
+// A packet only the new filter admits, captured while the old one still ran, is delivered
+// after the old one's last packet (slightly out of order) rather than lost.
 
 import { spawn, execFile } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -115,19 +118,29 @@ export function findTcpdump(envPath: string | undefined = process.env.PATH): str
   return null;
 }
 
-const immediateModeCache = new Map<string, Promise<boolean>>();
+const immediateModeCache = new Map<string, Promise<boolean | null>>();
 
-/** Whether `tcpdump --help` mentions --immediate-mode (cached per binary and prefix). */
-export function detectImmediateMode(tcpdumpPath: string, command: string[] = []): Promise<boolean> {
+/**
+ * Whether `tcpdump --help` mentions --immediate-mode; null if tcpdump could not be run at all
+ * (the capture itself then reports why). Cached per binary and prefix.
+ */
+export function detectImmediateMode(tcpdumpPath: string, command: string[] = []): Promise<boolean | null> {
   const key = JSON.stringify([...command, tcpdumpPath]);
   let p = immediateModeCache.get(key);
   if (!p) {
     const argv = [...command, tcpdumpPath, '--help'];
-    p = new Promise<boolean>((resolve) => {
-      execFile(argv[0], argv.slice(1), { timeout: 10000, maxBuffer: 1 << 20 }, (_err, stdout, stderr) => {
+    p = new Promise<boolean | null>((resolve) => {
+      execFile(argv[0], argv.slice(1), { timeout: 10000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
         // tcpdump prints its usage on stderr and exits 0 (older ones exit 1 on --help): the
         // text is what counts.
-        resolve(/--immediate-mode/.test(String(stdout) + String(stderr)));
+        const text = String(stdout) + String(stderr);
+        const code = err ? (err as NodeJS.ErrnoException).code : undefined;
+        if (code === 'ENOENT' || code === 'EACCES' || /exec of .* failed/.test(text) || text.trim() === '') {
+          immediateModeCache.delete(key);
+          resolve(null);
+          return;
+        }
+        resolve(/--immediate-mode/.test(text));
       });
     });
     immediateModeCache.set(key, p);
@@ -339,6 +352,8 @@ class Worker {
       if (!this.ready) this.owner.workerReady(this);
       return;
     }
+    // e.g. "tcpdump: WARNING: ...": tcpdump goes on; pass it on now rather than at exit.
+    if (line.startsWith('tcpdump: WARNING')) this.owner.emit('warning', line);
     if (this.stderrText.length < MAX_STDERR) this.stderrText += line + '\n';
   }
 
@@ -380,7 +395,11 @@ class Worker {
   }
 }
 
-/** tcpdump-based capture on one interface. See the file comment for the events. */
+/**
+ * tcpdump-based capture on one interface. See the file comment for the events. Listen for
+ * 'error' and 'lost'. A 'packet' listener that throws is not swallowed (it surfaces as an
+ * uncaught exception from the stdout handler); the pcap stream stays in sync.
+ */
 export class TcpdumpCapture extends EventEmitter {
   readonly options: Readonly<Required<Omit<TcpdumpCaptureOptions, 'tcpdumpPath' | 'immediateMode'>>> & {
     tcpdumpPath?: string;
@@ -399,7 +418,8 @@ export class TcpdumpCapture extends EventEmitter {
   private everReady = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private backoffMs: number;
-  private readyTimer: NodeJS.Timeout | null = null;
+  /** Bumped by start() and stop(): a begin() of an earlier start gives up. */
+  private generation = 0;
   private argsBase: string[] | null = null;
   private startSettle: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private swapChain: Promise<void> = Promise.resolve();
@@ -460,6 +480,7 @@ export class TcpdumpCapture extends EventEmitter {
     this.live = false;
     this.everReady = false;
     this.backoffMs = this.options.restartInitialMs;
+    const gen = ++this.generation;
     const p = new Promise<void>((resolve, reject) => {
       this.startSettle = { resolve, reject };
     });
@@ -470,11 +491,12 @@ export class TcpdumpCapture extends EventEmitter {
       return p;
     }
     // Asynchronously, so that 'error' never fires inside start().
-    queueMicrotask(() => void this.begin());
+    queueMicrotask(() => void this.begin(gen));
     return p;
   }
 
-  private async begin(): Promise<void> {
+  private async begin(gen: number): Promise<void> {
+    if (gen !== this.generation) return;
     const o = this.options;
     let path = o.tcpdumpPath;
     if (path === undefined) {
@@ -484,9 +506,11 @@ export class TcpdumpCapture extends EventEmitter {
     } else if (path.includes('/') && !isExecutableFile(path)) {
       return this.startFailed(new CaptureError(TCPDUMP_NOT_FOUND + ` (no executable at ${path})`));
     }
-    let immediate = o.immediateMode;
+    let immediate: boolean | null | undefined = o.immediateMode;
     if (immediate === undefined) immediate = await detectImmediateMode(path, o.command);
-    if (this.stopped) return;
+    if (gen !== this.generation || this.stopped) return;
+    // null: tcpdump did not run; spawning it below reports why.
+    if (immediate === null) immediate = true;
     const args = [...o.command, path, '-i', this.ifaceName, '-n', '-s', String(o.snaplen)];
     if (immediate) {
       args.push('-B', String(o.bufferKiB), '--immediate-mode');
@@ -494,7 +518,7 @@ export class TcpdumpCapture extends EventEmitter {
       args.push('-B', String(o.fallbackBufferKiB), '-l');
       this.emit(
         'warning',
-        `${path} has no --immediate-mode (tcpdump older than 4.6?): using -l and -B ${o.fallbackBufferKiB}; ` +
+        `${path} has no --immediate-mode (an older tcpdump): using -l and -B ${o.fallbackBufferKiB}; ` +
           'knocks may reach the agent up to about 1 s late',
       );
     }
@@ -652,6 +676,8 @@ export class TcpdumpCapture extends EventEmitter {
    * Replace the filter. Resolves once the new tcpdump captures (the old one is stopped after
    * that, without losing or duplicating packets). Rejects, keeping the old filter running, if
    * the new tcpdump fails (e.g. a filter tcpdump cannot compile). Calls are serialised.
+   * While nothing captures (still starting, or waiting to restart) the filter is simply used
+   * for the next tcpdump and the promise resolves at once.
    */
   setFilter(filter: string): Promise<void> {
     const run = this.swapChain.then(() => this.swap(filter));
@@ -740,6 +766,7 @@ export class TcpdumpCapture extends EventEmitter {
 
   /** Stop capturing; resolves when every tcpdump this capture started has exited. */
   async stop(): Promise<void> {
+    this.generation++;
     this.stopped = true;
     this.started = false;
     if (this.restartTimer !== null) {

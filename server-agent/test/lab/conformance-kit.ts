@@ -18,7 +18,13 @@ import { eventually, sleep } from './proc.js';
 export interface Ctx extends DaemonPair {
   lab: NetnsLab;
   /** Free-form values the run phase hands to the checks (times, etc.). */
-  data: Record<string, number | string | undefined>;
+  data: Record<string, number | string | boolean | undefined>;
+  /**
+   * Wait until both daemons logged a message matching re (from message index 0). knockd must
+   * (else the scenario fails); an agent that is not ready or does not log it in time is only
+   * waited for (its own subtest reports the problem).
+   */
+  waitLog(re: RegExp, timeoutMs?: number, count?: number): Promise<void>;
 }
 
 export type Check = (d: Daemon, ctx: Ctx) => void | Promise<void>;
@@ -73,6 +79,15 @@ async function checkHalf(d: Daemon, ctx: Ctx, s: Scenario, extra?: Check): Promi
   }
 }
 
+/** Wait until the daemon logged at least `count` messages matching re. */
+async function waitCount(d: Daemon, re: RegExp, count: number, timeoutMs: number): Promise<void> {
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const f = await d.waitForLog(re, Math.max(timeoutMs, 1), from);
+    from = f.index + 1;
+  }
+}
+
 async function runScenario(t: { test: (name: string, fn: () => Promise<void>) => Promise<void> }, s: Scenario): Promise<void> {
   const lab = await NetnsLab.create('kc');
   let pair: DaemonPair | undefined;
@@ -80,7 +95,18 @@ async function runScenario(t: { test: (name: string, fn: () => Promise<void>) =>
     const opts: StartOptions = { files: s.files, args: s.args };
     pair = await startBoth(lab, s.conf, opts);
     if (!pair.knockd.ready) throw new Error(`the reference knockd did not start: ${pair.knockd.startError}`);
-    const ctx: Ctx = { ...pair, lab, data: {} };
+    const { knockd, agent } = pair;
+    const ctx: Ctx = {
+      ...pair,
+      lab,
+      data: {},
+      async waitLog(re: RegExp, timeoutMs = 3000, count = 1) {
+        await Promise.all([
+          waitCount(knockd, re, count, timeoutMs),
+          agent.ready ? waitCount(agent, re, count, timeoutMs).catch(() => undefined) : undefined,
+        ]);
+      },
+    };
     await s.run(ctx);
     await sleep(s.settleMs ?? 500);
     await t.test('knockd', () => checkHalf(ctx.knockd, ctx, s, s.knockd));

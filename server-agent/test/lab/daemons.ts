@@ -36,18 +36,29 @@ export const KNOCKD_BIN = '/usr/sbin/knockd';
  * argv prefix of the agent. Normally [node, bin/knocker-agent] with the node running the tests
  * (so a Node 16 test run runs the agent under Node 16). KNOCKER_AGENT_CMD='["/usr/sbin/knockd"]'
  * swaps in another program: a self-test of the harness (the "same as knockd" halves must then
- * pass, the bug-fix halves must fail).
+ * pass, the bug-fix halves must fail). @NODE@ and @AGENT_BIN@ are expanded in both overrides.
  */
 export function agentArgv(): string[] {
-  const override = process.env.KNOCKER_AGENT_CMD;
-  if (override) {
-    const v: unknown = JSON.parse(override);
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
-      throw new Error('KNOCKER_AGENT_CMD must be a JSON array of strings');
-    }
-    return v as string[];
+  return argvOverride('KNOCKER_AGENT_CMD') ?? [process.execPath, AGENT_BIN];
+}
+
+/**
+ * argv prefix of the reference daemon: /usr/sbin/knockd. KNOCKER_KNOCKD_CMD (JSON array) swaps
+ * in another program, the reverse self-test: with the agent in knockd's place the knockd halves
+ * of the defect scenarios (B1, B3, ...) must fail.
+ */
+export function knockdArgv(): string[] {
+  return argvOverride('KNOCKER_KNOCKD_CMD') ?? [KNOCKD_BIN];
+}
+
+function argvOverride(name: string): string[] | undefined {
+  const override = process.env[name];
+  if (!override) return undefined;
+  const v: unknown = JSON.parse(override.split('@AGENT_BIN@').join(AGENT_BIN).split('@NODE@').join(process.execPath));
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
+    throw new Error(`${name} must be a JSON array of strings`);
   }
-  return [process.execPath, AGENT_BIN];
+  return v as string[];
 }
 
 /** Replace {{NAME}} placeholders. Unknown placeholders are an error (a typo must not pass silently). */
@@ -71,6 +82,7 @@ export function renderTemplate(text: string, lab: NetnsLab, dir: string): string
   });
 }
 
+const CONF_WARNING = /^\{\{DIR\}\}\/[^:\s]+:\d+: warning: /;
 const LOG_LINE = /^\[(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d)\] (.*)$/;
 
 export class Daemon {
@@ -83,6 +95,8 @@ export class Daemon {
   readonly proc: ChildProcess;
   readonly pid: number;
   readonly startedAt: number;
+  /** Value of KNOCKER_LAB_DAEMON in the daemon's environment (inherited by its commands). */
+  readonly marker: string;
   exitCode: number | null = null;
   exitSignal: NodeJS.Signals | null = null;
   exitedAt: number | null = null;
@@ -111,7 +125,12 @@ export class Daemon {
       ...(opts.args ?? []),
     ];
     this.startedAt = Date.now();
-    this.proc = spawn(this.argv[0], this.argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    this.marker = `${kind}-${path.basename(dir)}`;
+    this.proc = spawn(this.argv[0], this.argv.slice(1), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+      env: { ...process.env, KNOCKER_LAB_DAEMON: this.marker },
+    });
     if (this.proc.pid === undefined) throw new Error(`cannot start ${kind}`);
     this.pid = this.proc.pid;
     lab.track(this.proc);
@@ -123,6 +142,8 @@ export class Daemon {
         this.exitSignal = signal;
         this.exitedAt = Date.now();
         this.pollLog();
+        if (this.poller) clearInterval(this.poller);
+        this.poller = undefined;
         resolve({ code, signal });
       });
       this.proc.on('error', (e) => {
@@ -202,9 +223,13 @@ export class Daemon {
     return res;
   }
 
-  /** Messages minus the startup line(s). */
+  /**
+   * Messages minus the startup line and minus config diagnostics of the form
+   * `FILE:LINE: warning: ...` about files in the daemon dir (the agent lints the config and
+   * one-time files; knockd has no such lines, and they are not knock behaviour).
+   */
   events(): string[] {
-    return this.messages().filter((m) => !/^starting up, listening on /.test(m));
+    return this.messages().filter((m) => !/^starting up, listening on /.test(m) && !CONF_WARNING.test(m));
   }
 
   /**
@@ -259,10 +284,22 @@ export class Daemon {
     return killPid(this.pid, sig);
   }
 
-  /** Rewrite the config (a template) and send SIGHUP. */
+  /** Rewrite the config (a template; a LogFile is added when missing, as at the start) and send SIGHUP. */
   reload(confTemplate?: string): void {
-    if (confTemplate !== undefined) fs.writeFileSync(this.confPath, renderTemplate(confTemplate, this.lab, this.dir));
+    if (confTemplate !== undefined) fs.writeFileSync(this.confPath, withLogFile(renderTemplate(confTemplate, this.lab, this.dir), this.dir));
     this.signal('SIGHUP');
+  }
+
+  /**
+   * Kill (SIGKILL) every process in the server namespace that descends from this daemon (found by
+   * the KNOCKER_LAB_DAEMON marker each daemon gets in its environment): what systemd's
+   * KillMode=mixed does to a service's leftover children once the main process has exited.
+   * Returns how many were killed.
+   */
+  async killLeftovers(): Promise<number> {
+    const pids = await this.lab.pidsWithEnv('srv', `KNOCKER_LAB_DAEMON=${this.marker}`);
+    for (const p of pids) killPid(p, 'SIGKILL');
+    return pids.length;
   }
 
   /** Wait for the exit (up to timeoutMs); undefined if still running. */
@@ -323,12 +360,15 @@ export function removeDir(d: Daemon): void {
   fs.rmSync(d.dir, { recursive: true, force: true });
 }
 
+/** Every daemon logs to its own file: add `[options] LogFile = DIR/daemon.log` when the config has no LogFile. */
+function withLogFile(text: string, dir: string): string {
+  if (/^\s*logfile\s*=/im.test(text)) return text;
+  return `[options]\n    LogFile = ${path.join(dir, 'daemon.log')}\n${text}`;
+}
+
 function prepare(kind: DaemonKind, lab: NetnsLab, confTemplate: string, opts: StartOptions): string {
   const dir = makeDir(kind);
-  let text = renderTemplate(confTemplate, lab, dir);
-  // Every daemon logs to its own file; add a LogFile when the template has none.
-  if (!/^\s*logfile\s*=/im.test(text)) text = `[options]\n    LogFile = ${path.join(dir, 'daemon.log')}\n${text}`;
-  fs.writeFileSync(path.join(dir, 'knockd.conf'), text);
+  fs.writeFileSync(path.join(dir, 'knockd.conf'), withLogFile(renderTemplate(confTemplate, lab, dir), dir));
   for (const [name, content] of Object.entries(opts.files ?? {})) {
     fs.writeFileSync(path.join(dir, name), renderTemplate(content, lab, dir));
   }
@@ -366,7 +406,7 @@ async function waitReady(d: Daemon, opts: StartOptions): Promise<void> {
 /** Start a daemon without waiting for readiness. */
 export function spawnDaemon(kind: DaemonKind, lab: NetnsLab, confTemplate: string, opts: StartOptions = {}): Daemon {
   const dir = prepare(kind, lab, confTemplate, opts);
-  const program = kind === 'knockd' ? [KNOCKD_BIN] : agentArgv();
+  const program = kind === 'knockd' ? knockdArgv() : agentArgv();
   return new Daemon(kind, lab, dir, program, opts);
 }
 

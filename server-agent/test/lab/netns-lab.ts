@@ -222,6 +222,24 @@ export class NetnsLab {
     fs.writeFileSync(path.join(this.hostsDir, 'hosts'), text);
   }
 
+  /** Live PIDs in one namespace whose environment contains the exact entry `entry` (NAME=value). */
+  async pidsWithEnv(side: Side, entry: string): Promise<number[]> {
+    const r = await run(['ip', 'netns', 'pids', this.nsName(side)], { allowFail: true });
+    const res: number[] = [];
+    for (const w of r.stdout.split(/\s+/)) {
+      if (!/^\d+$/.test(w)) continue;
+      const pid = Number(w);
+      let env: string;
+      try {
+        env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8');
+      } catch {
+        continue;
+      }
+      if (env.split('\0').includes(entry) && pidAlive(pid)) res.push(pid);
+    }
+    return res;
+  }
+
   /** PIDs of every process living in one of our namespaces. */
   private async nsPids(): Promise<number[]> {
     const pids: number[] = [];

@@ -1,0 +1,99 @@
+// Help texts of `knocker`.
+
+export const VERSION = '0.1.0';
+
+export const MAIN_USAGE = `usage: knocker COMMAND [options]
+
+Port knocking done right: knock, wait for the SSH port, connect, with the knock sequence
+kept in the OS keychain.
+
+commands:
+  list [NAME...] [--json] [--show-sequence]     the profiles (sequences stay hidden unless asked)
+  add NAME [HOST] --host HOST --sequence SEQ|-  add a profile (--sequence - reads it from stdin)
+  edit NAME [options]                           change some fields of a profile
+  rm NAME...                                    remove profiles and their keychain items
+  knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:PROTO]...
+                                                knock like the knock client (ports may be comma-separated)
+  knock [-v] [--wait] PROFILE                   knock a profile's sequence
+  connect NAME [-v] [--print|--terminal] [-- SSH ARGS]
+                                                knock, wait for the port, run ssh to the knocked address
+  import knockd FILE --host HOST                one profile per door of a knockd.conf
+  import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
+  import json FILE|-                            profiles exported by knocker export
+  export [NAME...] [--with-secrets] [-o FILE]   profiles as JSON (no sequences unless --with-secrets)
+
+Run knocker COMMAND --help for a command's options. Exit status: 0 ok, 1 unexpected error,
+2 usage or invalid field, 3 no such profile or name taken, 4 keychain unavailable or locked,
+5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal;
+knocker connect then exits with ssh's status (127: ssh not found).
+Profiles live in ${'$'}XDG_CONFIG_HOME/Knocker/profiles.json (KNOCKER_CONFIG_DIR overrides).
+`;
+
+const PROFILE_FIELDS = `  --host HOST            host name or address (IPv6 in brackets or plain)
+  --sequence SEQ|-       knock sequence, e.g. 7000,8000:udp,9000 ("-": read it from stdin,
+                         which keeps it out of your shell history and the process list)
+  --family auto|ipv4|ipv6, -4, -6
+                         address family to knock and connect over (default auto)
+  --delay TIME           pause between knocks (e.g. 200 or 200ms; default 0)
+  --wait TIME            how long to wait for the SSH port after the knocks (e.g. 10s; 0: no wait)
+  --[no-]knock-again     knock once more if the port stays shut (default yes)
+  --user USER            ssh login name
+  --port PORT            SSH port (default 22): probed after the knocks, and used by ssh
+  --identity FILE        ssh private key
+  --ssh-option K=V       extra ssh -o option (repeat for several)
+  --jump [USER@]HOST[:PORT]
+                         ssh jump host (-J)
+  --json                 print the profile as JSON`;
+
+export const COMMAND_USAGE: Record<string, string> = {
+  list: `usage: knocker list [NAME...] [--json] [--show-sequence]
+  --json            JSON output
+  --show-sequence   read the sequences from the keychain and show them
+`,
+  add: `usage: knocker add NAME [HOST] --host HOST --sequence SEQ|- [options]
+${PROFILE_FIELDS}
+`,
+  edit: `usage: knocker edit NAME [options]
+  --name NEW             rename the profile
+${PROFILE_FIELDS}
+  --clear-ssh-options    remove every extra ssh option
+An empty value ('') removes --user, --identity or --jump.
+`,
+  rm: `usage: knocker rm NAME... [--json]
+`,
+  knock: `usage: knocker knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:PROTO]...
+       knocker knock [-v] [--wait] PROFILE
+  -u, --udp         knock every port with UDP
+  -d, --delay MS    pause between knocks in milliseconds
+  -4, --ipv4        use IPv4 only
+  -6, --ipv6        use IPv6 only
+  -v, --verbose     print each knock
+      --wait        (profiles) also wait for the SSH port to open
+      --json        print what was done as JSON
+Ports may be separate arguments or comma-separated: knocker knock server.example.org 7000,8000:udp,9000
+The host is resolved once, and every knock goes to that one address.
+`,
+  connect: `usage: knocker connect NAME [options] [-- SSH ARGS]
+  -v, --verbose              print each step with its time
+      --wait TIME            override the profile's wait for the port (e.g. 5s)
+      --no-wait              do not wait for the port
+      --[no-]knock-again     override the profile's second round of knocks
+  -4, -6                     override the profile's address family
+      --print                print the ssh command instead of running it
+      --terminal             open ssh in a new terminal window (the desktop path)
+      --terminal-command T   terminal template, e.g. "kitty {args}" (default: $KNOCKER_TERMINAL, then detection)
+      --json                 with --print or --terminal: JSON output
+SSH ARGS after -- go to ssh: options before the destination, then an optional remote command,
+e.g. knocker connect web1 -- -L 8080:localhost:80 uptime. KNOCKER_SSH overrides the ssh program.
+`,
+  import: `usage: knocker import knockd FILE --host HOST [--prefix P] [--family F] [--replace] [--dry-run] [--json]
+       knocker import ssh-config [FILE] [--sequence SEQ|-] [--only ALIAS,...] [--replace] [--dry-run] [--json]
+       knocker import json FILE|- [--replace] [--dry-run] [--json]
+  --replace     update profiles of the same name (default: skip them)
+  -n, --dry-run show what would be imported, change nothing
+`,
+  export: `usage: knocker export [NAME...] [--with-secrets] [-o FILE]
+  --with-secrets   include the knock sequences (read from the keychain) in clear
+  -o, --output F   write to a file (mode 600) instead of stdout
+`,
+};

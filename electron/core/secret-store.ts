@@ -1,0 +1,182 @@
+// Knock secrets in the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on
+// Linux) through keytar: service "Knocker", one account per profile (the profile's id). The item
+// holds a small JSON document so that future secrets can join the sequence.
+//
+// keytar does not say when a keyring is locked: getPassword() then returns null just as for a
+// missing item, and deletePassword() returns false. So whenever an item that should exist is not
+// found, a probe write tells the two apart (writing to a locked collection throws).
+// findCredentials() is never used: on a locked GNOME keyring it crashes the process (keytar 7.9).
+
+import { formatSequence, parseStrictSequence } from 'knocker-agent';
+import type { Knock } from 'knocker-agent';
+
+import { KnockerError, errorText } from './errors.js';
+
+export const KEYCHAIN_SERVICE = 'Knocker';
+const PROBE_ACCOUNT = 'knocker-keychain-probe';
+const SECRET_FORMAT_VERSION = 1;
+
+/** The part of keytar that Knocker uses; tests may pass their own. */
+export interface KeychainBackend {
+  getPassword(service: string, account: string): Promise<string | null>;
+  setPassword(service: string, account: string, password: string): Promise<void>;
+  deletePassword(service: string, account: string): Promise<boolean>;
+}
+
+/** Everything secret about one profile. */
+export interface KnockSecret {
+  sequence: Knock[];
+}
+
+let keytarBackend: KeychainBackend | undefined;
+
+/** keytar, loaded on first use (so that commands that need no keychain work without it). */
+export function loadKeytar(): KeychainBackend {
+  if (keytarBackend) return keytarBackend;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    keytarBackend = require('keytar') as KeychainBackend;
+  } catch (err) {
+    throw new KnockerError('keychain-unavailable', `the keychain module (keytar) cannot be loaded: ${errorText(err)}`, {
+      hint: 'reinstall Knocker; on Linux keytar needs libsecret',
+      cause: err,
+    });
+  }
+  return keytarBackend;
+}
+
+/** Turn a keytar failure into an error a person can act on. */
+export function keychainError(err: unknown, action: string): KnockerError {
+  const text = errorText(err);
+  if (/locked/i.test(text)) {
+    return new KnockerError('keychain-locked', `the keychain is locked (${action}: ${text})`, {
+      hint: 'unlock your login keyring (e.g. log in to the desktop, or seahorse) and try again',
+      cause: err,
+    });
+  }
+  if (/d-?bus|autolaunch|address is empty|org\.freedesktop\.secrets|not provided by any|secret service|No such interface|ServiceUnknown|Could not connect/i.test(text)) {
+    return new KnockerError('keychain-unavailable', `no keychain is available (${action}: ${text})`, {
+      hint: 'Knocker keeps sequences only in the OS keychain: on Linux start a Secret Service (gnome-keyring or KWallet) in a D-Bus session',
+      cause: err,
+    });
+  }
+  return new KnockerError('keychain-unavailable', `the keychain failed (${action}: ${text})`, {
+    hint: 'Knocker keeps sequences only in the OS keychain; check that it is running and unlocked',
+    cause: err,
+  });
+}
+
+export function encodeSecret(secret: KnockSecret): string {
+  return JSON.stringify({ v: SECRET_FORMAT_VERSION, sequence: formatSequence(secret.sequence) });
+}
+
+/** Read an item's text. Plain sequence text (an item edited by hand) is accepted too. */
+export function decodeSecret(text: string, account: string): KnockSecret {
+  let seqText: unknown = text;
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      const doc = JSON.parse(trimmed) as { v?: unknown; sequence?: unknown };
+      seqText = doc.sequence;
+    } catch {
+      seqText = undefined;
+    }
+  }
+  if (typeof seqText !== 'string') {
+    throw new KnockerError('secret-missing', `the keychain item ${KEYCHAIN_SERVICE}/${account} does not hold a knock sequence`, {
+      field: 'sequence',
+      hint: 'set the sequence again with knocker edit NAME --sequence -',
+    });
+  }
+  const r = parseStrictSequence(seqText);
+  if ('error' in r) {
+    throw new KnockerError('secret-missing', `the keychain item ${KEYCHAIN_SERVICE}/${account} holds an invalid sequence (${r.error})`, {
+      field: 'sequence',
+      hint: 'set the sequence again with knocker edit NAME --sequence -',
+    });
+  }
+  return { sequence: r.knocks };
+}
+
+export type KeychainState = 'unlocked' | 'locked';
+
+export class SecretStore {
+  private backendValue?: KeychainBackend;
+
+  /** @param backend the keychain; default keytar, loaded when first needed. */
+  constructor(private readonly backendSource: KeychainBackend | (() => KeychainBackend) = loadKeytar) {}
+
+  private backend(): KeychainBackend {
+    if (!this.backendValue) {
+      this.backendValue = typeof this.backendSource === 'function' ? this.backendSource() : this.backendSource;
+    }
+    return this.backendValue;
+  }
+
+  /** The secret of a profile whose item must exist. Throws keychain-locked or secret-missing when it does not. */
+  async read(account: string): Promise<KnockSecret> {
+    let text: string | null;
+    try {
+      text = await this.backend().getPassword(KEYCHAIN_SERVICE, account);
+    } catch (err) {
+      throw keychainError(err, 'reading a sequence');
+    }
+    if (text === null) {
+      if ((await this.state()) === 'locked') {
+        throw new KnockerError('keychain-locked', 'the keychain is locked, so the knock sequence cannot be read', {
+          field: 'sequence',
+          hint: 'unlock your login keyring and try again',
+        });
+      }
+      throw new KnockerError('secret-missing', `the knock sequence is missing from the keychain (item ${KEYCHAIN_SERVICE}/${account})`, {
+        field: 'sequence',
+        hint: 'it was removed outside Knocker; set it again with knocker edit NAME --sequence -',
+      });
+    }
+    return decodeSecret(text, account);
+  }
+
+  async write(account: string, secret: KnockSecret): Promise<void> {
+    try {
+      await this.backend().setPassword(KEYCHAIN_SERVICE, account, encodeSecret(secret));
+    } catch (err) {
+      throw keychainError(err, 'storing a sequence');
+    }
+  }
+
+  /**
+   * Remove a profile's item. When it was expected and nothing was removed, tell a locked keychain
+   * (error: the item is still there) from an item already gone (fine).
+   */
+  async remove(account: string, expected: boolean): Promise<void> {
+    let removed: boolean;
+    try {
+      removed = await this.backend().deletePassword(KEYCHAIN_SERVICE, account);
+    } catch (err) {
+      throw keychainError(err, 'removing a sequence');
+    }
+    if (!removed && expected && (await this.state()) === 'locked') {
+      throw new KnockerError('keychain-locked', 'the keychain is locked, so the knock sequence cannot be removed', {
+        hint: 'unlock your login keyring and try again; nothing was removed',
+      });
+    }
+  }
+
+  /** Locked or not, found by writing and removing a harmless probe item. Throws when there is no keychain at all. */
+  async state(): Promise<KeychainState> {
+    const backend = this.backend();
+    try {
+      await backend.setPassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT, 'probe');
+    } catch (err) {
+      const e = keychainError(err, 'checking the keychain');
+      if (e.code === 'keychain-locked') return 'locked';
+      throw e;
+    }
+    try {
+      await backend.deletePassword(KEYCHAIN_SERVICE, PROBE_ACCOUNT);
+    } catch {
+      /* the probe holds nothing secret */
+    }
+    return 'unlocked';
+  }
+}

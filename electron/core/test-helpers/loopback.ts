@@ -1,0 +1,66 @@
+// Loopback helpers for unit tests: free ports, and a tiny stand-in for a knock daemon that
+// listens for UDP knocks and opens a TCP port once the sequence has been seen.
+
+import * as dgram from 'dgram';
+import * as net from 'net';
+
+/** Ports free for both TCP and UDP on 127.0.0.1 and ::1 at the time of the call. */
+export async function freePorts(n: number): Promise<number[]> {
+  const out: number[] = [];
+  while (out.length < n) {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '::', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    const u = dgram.createSocket({ type: 'udp6', ipv6Only: false });
+    const ok = await new Promise<boolean>((r) => {
+      u.once('error', () => r(false));
+      u.bind(port, '::', () => r(true));
+    });
+    if (ok) u.close();
+    if (ok && !out.includes(port)) out.push(port);
+  }
+  return out;
+}
+
+export interface FakeDaemon {
+  /** Times the full sequence was seen. */
+  completions: number;
+  /** When the port was opened (performance.now()), if it was. */
+  openedAt?: number;
+  close: () => Promise<void>;
+}
+
+/**
+ * UDP knocks on `knockPorts` (in order, dual stack); after `openAfter` completions, opens TCP
+ * `sshPort` on :: after `openDelayMs`.
+ */
+export async function fakeDaemon(knockPorts: number[], sshPort: number, opts: { openAfter?: number; openDelayMs?: number } = {}): Promise<FakeDaemon> {
+  const state: FakeDaemon = { completions: 0, close: async () => undefined };
+  let stage = 0;
+  const sockets: dgram.Socket[] = [];
+  let server: net.Server | undefined;
+  for (let i = 0; i < knockPorts.length; i++) {
+    const s = dgram.createSocket({ type: 'udp6', ipv6Only: false });
+    s.on('message', () => {
+      stage = i === stage ? stage + 1 : i === 0 ? 1 : 0;
+      if (stage === knockPorts.length) {
+        stage = 0;
+        state.completions++;
+        if (state.completions === (opts.openAfter ?? 1)) {
+          setTimeout(() => {
+            server = net.createServer((c) => c.destroy());
+            server.listen(sshPort, '::', () => (state.openedAt = performance.now()));
+          }, opts.openDelayMs ?? 0);
+        }
+      }
+    });
+    await new Promise<void>((r) => s.bind(knockPorts[i], '::', r));
+    sockets.push(s);
+  }
+  state.close = async () => {
+    for (const s of sockets) s.close();
+    if (server) await new Promise<void>((r) => server?.close(() => r()));
+  };
+  return state;
+}
