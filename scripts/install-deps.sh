@@ -2,7 +2,9 @@
 # Debian packages the tests need (run as root): the reference knockd/knock, capture and
 # packet tools. Safe to run again; apt only installs what is missing.
 set -euo pipefail
-PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps)
+PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
+      firewalld nftables dbus openssh-server openssh-client
+      rpm systemd)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -9,6 +9,7 @@ import { Agent, StartupError } from './daemon/agent.js';
 import { chosenInterfaces, missingInterfaceErrors } from './daemon/interface-choice.js';
 import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './daemon/pid-file.js';
 import { KnockdConfig } from './types.js';
+import { notifyReady, notifyStopping } from './daemon/systemd-notify.js';
 
 export const VERSION = '0.1.0';
 const DAEMON_CHILD_ENV = 'KNOCKER_AGENT_DAEMON_CHILD';
@@ -83,8 +84,12 @@ async function run(opts: AgentOptions, config: KnockdConfig, interfaces: string[
     process.disconnect?.();
   }
   process.on('SIGHUP', () => agent.reload());
+  // systemd Type=notify: listening now. (Only on the way out of a signal, never before an
+  // error exit: systemd 219 takes STOPPING=1 from a running service as a requested stop.)
+  notifyReady((m) => agent.log.log(m));
   for (const sig of Object.keys(SIGNAL_EXIT)) {
     process.on(sig, () => {
+      notifyStopping();
       void agent.stop().then(() => {
         if (inDaemon) removePidFile(pidFile);
         process.exit(SIGNAL_EXIT[sig]);

@@ -36,6 +36,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 });
     });
+    child.stdin?.on('error', () => undefined); // a program that exits without reading its input
     child.stdin?.end(opts.input ?? '');
   });
 }
@@ -59,7 +60,10 @@ export function startDaemon(file: string, args: readonly string[], log: string, 
   const fd = fs.openSync(log, 'a');
   const child = spawn(file, args, { ...opts, stdio: [opts.input !== undefined ? 'pipe' : 'ignore', fd, fd] });
   fs.closeSync(fd);
-  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  if (opts.input !== undefined) {
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(opts.input);
+  }
   child.on('error', (err) => fs.appendFileSync(log, `\n[lab] cannot start ${file}: ${err.message}\n`));
   const pid = child.pid as number;
   return { child, pid, log, stop: () => stopPid(pid) };
