@@ -183,7 +183,8 @@ export class Agent {
       await capture.start(iface, this.filterFor(iface));
       started = true;
     } catch (e) {
-      throw new StartupError(`could not open ${iface}: ${(e as Error).message}`);
+      // tcpdump explains over several lines; the user gets one.
+      throw new StartupError(`could not open ${iface}: ${(e as Error).message.trim().replace(/\s*\n\s*/g, ' ')}`);
     }
   }
 

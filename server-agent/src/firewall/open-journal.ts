@@ -52,7 +52,12 @@ export class OpenJournal {
 
   /** Read the journal; a missing file is empty, an unreadable one is an error naming it. */
   load(): JournalEntry[] {
-    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.accessSync(this.dir, fs.constants.W_OK);
+    } catch (e) {
+      throw new Error(`cannot use ${this.dir}: ${(e as Error).message} (run as root, or choose another StateDir / --state-dir)`);
+    }
     let text: string;
     try {
       text = fs.readFileSync(this.file, 'utf8');
