@@ -74,7 +74,8 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       }
       continue;
     }
-    if (a.startsWith('-') && a.length > 1 && !/^-[0-9]/.test(a)) {
+    // `-4` is an option when one is declared; otherwise `-5` is a (negative) value.
+    if (a.startsWith('-') && a.length > 1 && (!/^-[0-9]/.test(a) || byShort.has(a[1]))) {
       for (let j = 1; j < a.length; j++) {
         const ch = a[j];
         const spec = byShort.get(ch);

@@ -98,7 +98,7 @@ test('errors name the field and the option, with distinct exit codes', async (t)
   assert.equal(JSON.parse(r.stdout).error.problems[0].field, 'family');
   r = await knocker(['add', 'web1']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /host \(--host\): is required/);
+  assert.match(r.stderr, /\n {2}host: is required/);
   await knocker(['add', 'web1', '--host', 'h', '--sequence', '1']);
   r = await knocker(['add', 'WEB1', '--host', 'h', '--sequence', '1']);
   assert.equal(r.code, 3);
@@ -196,9 +196,12 @@ test('knock: the knock client\'s arguments, comma-separated ports, -u, -v output
   r = await knocker(['knock', '--json', '127.0.0.1', `${ports[0]}:udp`]);
   const j = JSON.parse(r.stdout);
   assert.deepEqual([j.address, j.family, j.knocks], ['127.0.0.1', 4, [{ port: ports[0], proto: 'udp' }]]);
-  r = await knocker(['knock', '-v', '-6', 'localhost', `${ports[0]}:UDP`]);
+  r = await knocker(['knock', '-v', '-4', 'localhost', `${ports[0]}:UDP`]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `hitting udp [::1]:${ports[0]}\n`);
+  assert.equal(r.stdout, `hitting udp 127.0.0.1:${ports[0]}\n`);
+  r = await knocker(['knock', '-v', '-6', '[::1]', `${ports[0]}`]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `hitting tcp [::1]:${ports[0]}\n`);
 });
 
 test('connect: keychain, knock, wait, then ssh to the knocked address with HostKeyAlias', async (t) => {
@@ -206,23 +209,23 @@ test('connect: keychain, knock, wait, then ssh to the knocked address with HostK
   const [a, b, ssh] = await freePorts(3);
   const daemon = await fakeDaemon([a, b], ssh, { openDelayMs: 100 });
   t.after(daemon.close);
-  await knocker(['add', 'lo', '--host', 'localhost', '-6', '--sequence', `${a}:udp,${b}:udp`, '--port', String(ssh), '--user', 'alice']);
+  await knocker(['add', 'lo', '--host', 'localhost', '-4', '--sequence', `${a}:udp,${b}:udp`, '--port', String(ssh), '--user', 'alice']);
   setSshStatus(42);
   let r = await knocker(['connect', 'lo', '-v', '--', '-o', 'BatchMode=yes', 'true']);
   assert.equal(r.code, 42, 'exit status is ssh\'s');
   assert.equal(daemon.completions, 1);
-  assert.deepEqual(sshRuns[0].args, ['-o', 'BatchMode=yes', '-o', 'HostKeyAlias=localhost', '-p', String(ssh), '-l', 'alice', '::1', 'true']);
+  assert.deepEqual(sshRuns[0].args, ['-o', 'BatchMode=yes', '-o', 'HostKeyAlias=localhost', '-p', String(ssh), '-l', 'alice', '127.0.0.1', 'true']);
   const steps = r.stderr.trim().split('\n');
   assert.match(steps[0], /^\[ +\d+\.\d ms\] lo: sequence read from the keychain \(2 knocks\)$/);
-  assert.match(steps[1], /localhost is \[::1\] \(IPv6\)/);
-  assert.match(steps[2], /knock 1\/2: udp \[::1\]:\d+/);
+  assert.match(steps[1], /localhost is 127\.0\.0\.1 \(IPv4\)/);
+  assert.match(steps[2], /knock 1\/2: udp 127\.0\.0\.1:\d+/);
   assert.match(r.stderr, /port \d+ open after \d+ probes?/);
   assert.match(r.stderr, /running ssh -o BatchMode=yes -o HostKeyAlias=localhost/);
   assert.match(steps[steps.length - 1], /ssh exited with status 42$/);
   r = await knocker(['connect', 'lo', '--print', '--json']);
   const j = JSON.parse(r.stdout);
-  assert.equal(j.address, '::1');
-  assert.equal(j.command, `ssh -o HostKeyAlias=localhost -p ${ssh} -l alice ::1`);
+  assert.equal(j.address, '127.0.0.1');
+  assert.equal(j.command, `ssh -o HostKeyAlias=localhost -p ${ssh} -l alice 127.0.0.1`);
   assert.equal(sshRuns.length, 1, '--print runs nothing');
 });
 

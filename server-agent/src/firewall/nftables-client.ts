@@ -12,16 +12,19 @@ export class NftError extends Error {}
 
 export function runNft(args: string[], stdin?: string, nft = 'nft'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(nft, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(nft, args, { stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (err += d));
     child.on('error', (e: NodeJS.ErrnoException) =>
       reject(new NftError(e.code === 'ENOENT' ? 'nft not found: install nftables (yum install nftables / apt-get install nftables)' : `cannot run nft: ${e.message}`)),
     );
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new NftError(`nft ${args.join(' ')}: ${err.trim() || `exit status ${code}`}`))));
-    child.stdin.end(stdin ?? '');
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // nft exiting early is reported through its status
+      child.stdin.end(stdin);
+    }
   });
 }
 

@@ -89,9 +89,15 @@ export class OpenJournal {
     return this.entries.get(key);
   }
 
+  /** Record an open window; on disk before this returns, since the window is already open. */
   put(e: JournalEntry): void {
     this.entries.set(entryKey(e), e);
-    this.changed();
+    this.dirty = true;
+    try {
+      this.flush();
+    } catch (err) {
+      process.stderr.write(`error: cannot write ${this.file}: ${(err as Error).message}\n`);
+    }
   }
 
   delete(key: string): void {

@@ -174,4 +174,53 @@ suite('conformance: commands', [
       await assertOutput(d, [s.repeat(100)]);
     },
   },
+  {
+    name: '-l: log lines show "SRC (HOST)" with the canonical name of a source with a PTR (here /etc/hosts); %IP% stays the address',
+    // knockd resolves synchronously before the first line (W5/B14: a slow resolver stalls it);
+    // the agent may resolve asynchronously, so its first lines of a new source may lack the name
+    mode: 'fix',
+    args: ['-l'],
+    setup(lab) {
+      lab.setHosts('srv', `127.0.0.1 localhost\n${lab.cli4} client-a.lab client-a\n${lab.cli6} client6.lab c6\n`);
+    },
+    conf: `
+[D]
+    sequence = 7000,8000,9000
+    command  = ${echoCmd('D')}
+`,
+    async run({ lab }) {
+      await knock(lab, ['-d', '300', lab.srv4, '7000', '8000', '9000']);
+      await knock(lab, ['-d', '300', lab.srv4, '7000', '8000', '9000'], { fromAddr: lab.cli4b }); // no PTR
+      await knock(lab, ['-6', '-d', '300', lab.srv6, '7000', '8000', '9000']);
+    },
+    async both(d, { lab }) {
+      await assertOutput(d, [`D ${lab.cli4}`, `D ${lab.cli4b}`, `D ${lab.cli6}`]);
+    },
+    async knockd(d, { lab }) {
+      const a = `${lab.cli4} (client-a.lab)`;
+      const v6 = `${lab.cli6} (client6.lab)`;
+      await assertEvents(d, [
+        ...L.opened(a, 'D', 3, echoRan('D', lab.cli4)),
+        ...L.opened(lab.cli4b, 'D', 3, echoRan('D', lab.cli4b)),
+        ...L.opened(v6, 'D', 3, echoRan('D', lab.cli6)),
+      ]);
+    },
+    async agent(d, { lab }) {
+      const names: Record<string, string> = { [lab.cli4]: 'client-a.lab', [lab.cli6]: 'client6.lab' };
+      const ev = d.events();
+      for (const m of ev) {
+        const h = /^(\S+) \(([^)]*)\): /.exec(m);
+        if (h) assert.equal(h[2], names[h[1]], `agent: wrong host name in ${JSON.stringify(m)} (expected the canonical name)`);
+      }
+      for (const src of [lab.cli4, lab.cli6]) {
+        assert.ok(ev.includes(`${src} (${names[src]}): D: OPEN SESAME`), `agent: OPEN SESAME of ${src} without its host name`);
+      }
+      const plain = ev.map((m) => m.replace(/^(\S+) \([^)]*\): /, '$1: '));
+      assert.deepEqual([...plain].sort(), [
+        ...L.opened(lab.cli4, 'D', 3, echoRan('D', lab.cli4)),
+        ...L.opened(lab.cli4b, 'D', 3, echoRan('D', lab.cli4b)),
+        ...L.opened(lab.cli6, 'D', 3, echoRan('D', lab.cli6)),
+      ].sort(), 'agent: log events (host names removed)');
+    },
+  },
 ]);

@@ -249,4 +249,45 @@ suite('conformance: flags, targets, IPv6, UDP, client options', [
     },
     timeoutMs: 30_000,
   },
+  {
+    name: '-4: IPv6 knocks are ignored, IPv4 knocks work',
+    args: ['-4'],
+    conf: `
+[D]
+    sequence = 7000,8000
+    command  = ${echoCmd('D')}
+`,
+    async run({ lab }) {
+      await knock(lab, ['-6', lab.srv6, '7000', '8000']);
+      await knock(lab, ['-4', lab.srv4, '7000', '8000']);
+    },
+    async both(d, { lab }) {
+      await assertEvents(d, L.opened(lab.cli4, 'D', 2, echoRan('D', lab.cli4)));
+      await assertOutput(d, [`D ${lab.cli4}`]);
+    },
+  },
+  {
+    name: 'IPv6: a link-local knock gives %IP% without the zone; TCPFlags apply to IPv6 knocks',
+    conf: `
+[D]
+    sequence = 7000,8000
+    command  = ${echoCmd('D')}
+[F6]
+    sequence = 7100,7200
+    tcpflags = syn,!ack
+    command  = ${echoCmd('F6')}
+`,
+    async run(ctx) {
+      const { lab } = ctx;
+      const srvLL = await lab.linkLocal('srv');
+      ctx.data.cliLL = await lab.linkLocal('cli');
+      await knock(lab, ['-6', `${srvLL}%${lab.cliIf}`, '7000', '8000']);
+      await knock(lab, ['-6', lab.srv6, '7100', '7200']);
+    },
+    async both(d, { lab, data }) {
+      const ll = data.cliLL as string;
+      await assertEvents(d, [...L.opened(ll, 'D', 2, echoRan('D', ll)), ...L.opened(lab.cli6, 'F6', 2, echoRan('F6', lab.cli6))]);
+      await assertOutput(d, [`D ${ll}`, `F6 ${lab.cli6}`]);
+    },
+  },
 ]);

@@ -32,7 +32,7 @@ let sshd: SshdLab;
 let agent: Daemon;
 
 async function ok(host: string, source?: string): Promise<boolean> {
-  const r = await sshd.ssh(host, 'echo in', { source });
+  const r = await sshd.ssh(host, 'echo in', { source, timeoutSec: 1 });
   return r.code === 0 && r.stdout.includes('in');
 }
 
@@ -72,12 +72,12 @@ test('ssh is blocked before a knock', async () => {
 test('a knock opens ssh for the knocking address only, IPv4, until the deadline', async () => {
   await knock(lab, [lab.srv4, '7000', '8000:udp', '9000']);
   await agent.waitForLog(/: ssh: opened 22\/tcp for /, 3000);
-  assert.ok(await ok(lab.srv4), `ssh from the knocker works\n${agent.describe()}`);
   assert.deepEqual(await fw.richRules('drop'), [`rule family="ipv4" source address="${lab.cli4}" port port="22" protocol="tcp" accept`]);
+  assert.ok(await ok(lab.srv4), `ssh from the knocker works\n${agent.describe()}`);
   assert.equal(await ok(lab.srv4, lab.cli4b), false, 'another address stays blocked');
   assert.equal(await ok(lab.srv6), false, 'the other address family stays blocked');
   const opened = agent.findLog(/: ssh: opened 22\/tcp/)!;
-  await pollFor(async () => (await fw.richRules('drop')).length === 0, (WINDOW_S + 3) * 1000, 100);
+  assert.ok(await pollFor(async () => (await fw.richRules('drop')).length === 0, (WINDOW_S + 3) * 1000, 100), 'timed out waiting');
   const closedAfter = (Date.now() - opened.seenAt) / 1000;
   assert.ok(Math.abs(closedAfter - WINDOW_S) <= 1.5, `closed after ${closedAfter} s, window ${WINDOW_S} s`);
   assert.equal(await ok(lab.srv4), false, 'new connections fail after the deadline');
@@ -105,7 +105,7 @@ test('firewall-cmd --reload during the window does not close it early', async ()
   const from = agent.logLines().length;
   await fw.cmd(['--reload']);
   await agent.waitForLog(/^firewalld reloaded: re-applying/, 5000, from);
-  await pollFor(async () => (await fw.richRules('drop')).some((r) => r.includes(lab.cli4)), 3000, 50);
+  assert.ok(await pollFor(async () => (await fw.richRules('drop')).some((r) => r.includes(lab.cli4)), 3000, 50), 'timed out waiting');
   assert.ok(await ok(lab.srv4), `ssh works after the reload\n${agent.describe()}`);
 });
 
@@ -120,22 +120,24 @@ test('after kill -9 and a firewall reload while the agent is down, a restart re-
   assert.equal(await ok(lab.srv4), false);
   const beforeRestart = agent.logLines().length;
   agent = await restartAgent(agent);
-  await agent.waitForLog(/: ssh: re-applied 22\/tcp for the remaining/, 5000, beforeRestart);
+  await agent.waitForLog(/: ssh: re-applied 22\/tcp for the remaining/, 5000, beforeRestart).catch((e: Error) => {
+    throw new Error(`${e.message}\n${agent.describe()}`);
+  });
   assert.ok(await ok(lab.srv4), agent.describe());
-  await pollFor(async () => !(await fw.richRules('drop')).some((r) => r.includes(lab.cli4)), (WINDOW_S + 3) * 1000, 100);
+  assert.ok(await pollFor(async () => !(await fw.richRules('drop')).some((r) => r.includes(lab.cli4)), (WINDOW_S + 3) * 1000, 100), 'timed out waiting');
   const closedAfter = (Date.now() - opened.seenAt) / 1000;
   assert.ok(closedAfter <= WINDOW_S + 1.5, `closed ${closedAfter} s after opening`);
 });
 
 test("a command door's stop command still runs at its deadline after kill -9 and a restart", async () => {
   await knock(lab, [lab.srv4, '6000', '6001']);
-  await pollFor(() => agent.commandOutput().includes(`start ${lab.cli4}`), 3000);
+  assert.ok(await pollFor(() => agent.commandOutput().includes(`start ${lab.cli4}`), 3000), 'timed out waiting');
   const started = Date.now();
   await sleep(500);
   killPid(agent.pid, 'SIGKILL');
   await agent.waitExit(3000);
   agent = await restartAgent(agent);
-  await pollFor(() => agent.commandOutput().includes(`stop ${lab.cli4}`), 6000, 50);
+  assert.ok(await pollFor(() => agent.commandOutput().includes(`stop ${lab.cli4}`), 6000, 50), 'timed out waiting');
   const after = (Date.now() - started) / 1000;
   assert.ok(agent.commandOutput().includes(`stop ${lab.cli4}`), agent.describe());
   assert.ok(after >= 2.5 && after <= 4.5, `stop ran ${after} s after the start (Cmd_Timeout 3)`);

@@ -40,6 +40,8 @@ export interface Scenario {
   mode?: 'same' | 'fix';
   /** Output files (in the daemon dirs) compared between the daemons in 'same' mode. Default ['out']. */
   compareFiles?: string[];
+  /** Runs after the lab exists and before the daemons start (e.g. lab.setHosts('srv', ...)). */
+  setup?: (lab: NetnsLab) => void | Promise<void>;
   run: (ctx: Ctx) => Promise<void>;
   /** Quiet time after `run` before checking (negative expectations need it). Default 500 ms. */
   settleMs?: number;
@@ -92,6 +94,7 @@ async function runScenario(t: { test: (name: string, fn: () => Promise<void>) =>
   const lab = await NetnsLab.create('kc');
   let pair: DaemonPair | undefined;
   try {
+    if (s.setup) await s.setup(lab);
     const opts: StartOptions = { files: s.files, args: s.args };
     pair = await startBoth(lab, s.conf, opts);
     if (!pair.knockd.ready) throw new Error(`the reference knockd did not start: ${pair.knockd.startError}`);

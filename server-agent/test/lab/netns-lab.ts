@@ -64,7 +64,7 @@ export class NetnsLab {
   cliMac = '';
   private destroyed = false;
   private created = false;
-  private hostsDir?: string;
+  private readonly hostsDirs = new Set<string>();
   private readonly tracked = new Set<ChildProcess>();
   private routeLock: Promise<void> = Promise.resolve();
 
@@ -215,11 +215,28 @@ export class NetnsLab {
     }
   }
 
-  /** /etc/hosts seen by programs run in the client namespace (ip netns exec bind-mounts it). */
+  /**
+   * /etc/hosts seen by programs started in a namespace from now on (`ip netns exec` bind-mounts
+   * /etc/netns/NS/hosts over /etc/hosts). Removed by destroy().
+   */
+  setHosts(side: Side, text: string): void {
+    const dir = path.join('/etc/netns', this.nsName(side));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'hosts'), text);
+    this.hostsDirs.add(dir);
+  }
+
   setClientHosts(text: string): void {
-    this.hostsDir = path.join('/etc/netns', this.cliNs);
-    fs.mkdirSync(this.hostsDir, { recursive: true });
-    fs.writeFileSync(path.join(this.hostsDir, 'hosts'), text);
+    this.setHosts('cli', text);
+  }
+
+  /** The interface's IPv6 link-local address (without zone) in a namespace. */
+  async linkLocal(side: Side): Promise<string> {
+    const ifname = side === 'srv' ? this.srvIf : this.cliIf;
+    const r = await run(['ip', '-n', this.nsName(side), '-6', '-o', 'addr', 'show', 'dev', ifname, 'scope', 'link']);
+    const m = /inet6 (fe80:[0-9a-f:]+)\/64/.exec(r.stdout);
+    if (!m) throw new Error(`no link-local address on ${ifname}: ${r.stdout}`);
+    return m[1];
   }
 
   /** Live PIDs in one namespace whose environment contains the exact entry `entry` (NAME=value). */
@@ -268,7 +285,7 @@ export class NetnsLab {
       await run(['ip', 'netns', 'del', this.cliNs], { allowFail: true });
       await run(['ip', 'netns', 'del', this.srvNs], { allowFail: true });
     }
-    if (this.hostsDir) fs.rmSync(this.hostsDir, { recursive: true, force: true });
+    for (const d of this.hostsDirs) fs.rmSync(d, { recursive: true, force: true });
     liveLabs.delete(this);
   }
 
@@ -289,6 +306,6 @@ export class NetnsLab {
         /* already gone */
       }
     }
-    if (this.hostsDir) fs.rmSync(this.hostsDir, { recursive: true, force: true });
+    for (const d of this.hostsDirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }

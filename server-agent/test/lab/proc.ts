@@ -72,10 +72,11 @@ export function pidAlive(pid: number): boolean {
 }
 
 /** Poll fn until it returns a truthy value (returned) or the timeout passes (undefined). */
-export async function pollFor<T>(fn: () => T | undefined | null | false, timeoutMs: number, intervalMs = 25): Promise<T | undefined> {
+type Maybe<T> = T | undefined | null | false;
+export async function pollFor<T>(fn: () => Maybe<T> | Promise<Maybe<T>>, timeoutMs: number, intervalMs = 25): Promise<T | undefined> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() >= end) return undefined;
     await sleep(intervalMs);
