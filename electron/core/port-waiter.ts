@@ -1,7 +1,8 @@
 // After the last knock: probe the SSH port on the knocked address until a TCP connection
-// succeeds or the deadline passes. Probes start with a short, growing gap and overlap (a probe
-// whose SYN was dropped before the door opened would otherwise sit out the kernel's 1 s
-// retransmission): the first one that connects wins and every other is dropped.
+// succeeds or the deadline passes. A new probe starts every 25 ms at first, backing off to every
+// 250 ms; probes overlap (a probe whose SYN was dropped before the door opened would otherwise
+// sit out the kernel's 1 s retransmission), each one lives up to a second so that slow links
+// still get their answer, and the first one that connects wins: every other is dropped.
 // Anything but "connected" counts as closed (refusals, resets, ICMP errors, silence).
 
 import * as net from 'net';
@@ -20,10 +21,10 @@ export interface WaitForPortOptions {
   timeoutMs: number;
   /** The longest a single probe may wait for an answer (ms, default 1000). */
   probeTimeoutMs?: number;
-  /** At most this many probes in flight (default 4). */
+  /** At most this many probes in flight; beyond, the oldest is dropped (default 24). */
   maxInFlight?: number;
-  /** Gaps between probe starts (ms); the last one repeats. */
-  gapsMs?: readonly number[];
+  /** The gap before the next probe, given the time since waiting began (ms). */
+  gapMs?: (elapsedMs: number) => number;
   signal?: AbortSignal;
   /** Called as each probe ends (not for probes dropped because another one connected). */
   onProbe?: (e: ProbeEvent) => void;
@@ -40,14 +41,18 @@ export interface WaitForPortResult {
   lastDetail?: string;
 }
 
-export const DEFAULT_PROBE_GAPS_MS: readonly number[] = [15, 25, 40, 60, 100, 150, 250, 400, 500];
+/** 25 ms for the first second, then 50 ms, 100 ms after 2 s, 250 ms after 4 s. */
+export function defaultProbeGap(elapsedMs: number): number {
+  return elapsedMs < 1000 ? 25 : elapsedMs < 2000 ? 50 : elapsedMs < 4000 ? 100 : 250;
+}
 
 export function waitForPort(address: string, family: 4 | 6, port: number, opts: WaitForPortOptions): Promise<WaitForPortResult> {
   const t0 = performance.now();
   const probeTimeout = opts.probeTimeoutMs ?? 1000;
-  const maxInFlight = opts.maxInFlight ?? 4;
-  const gaps = opts.gapsMs && opts.gapsMs.length ? opts.gapsMs : DEFAULT_PROBE_GAPS_MS;
-  const inFlight = new Set<net.Socket>();
+  const maxInFlight = opts.maxInFlight ?? 24;
+  const gapMs = opts.gapMs ?? defaultProbeGap;
+  /** Live probes, oldest first, each with the function that ends it. */
+  const inFlight = new Map<net.Socket, () => void>();
   let started = 0;
   let finished = false;
   let lastOutcome: ProbeEvent['outcome'] | undefined;
@@ -62,7 +67,7 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
       clearTimeout(launchTimer);
       clearTimeout(deadlineTimer);
       opts.signal?.removeEventListener('abort', onAbort);
-      for (const s of inFlight) s.destroy();
+      for (const drop of [...inFlight.values()]) drop();
       inFlight.clear();
       const r: WaitForPortResult = { open, elapsedMs: performance.now() - t0, probes: started };
       if (!open && lastOutcome) {
@@ -79,21 +84,25 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
       if (finished) return;
       if (inFlight.size >= maxInFlight) {
         // Drop the oldest probe: its SYN is the least likely to be answered now.
-        const oldest = inFlight.values().next().value as net.Socket;
-        inFlight.delete(oldest);
-        oldest.destroy();
+        const [, dropOldest] = inFlight.entries().next().value as [net.Socket, () => void];
+        dropOldest();
       }
       const n = ++started;
       const socket = new net.Socket();
-      inFlight.add(socket);
       let done = false;
-      const end = (outcome: ProbeEvent['outcome'], detail?: string): void => {
+      /** End the probe without reporting it (dropped, or another probe won). */
+      const drop = (): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        const wasLive = inFlight.delete(socket);
+        inFlight.delete(socket);
         socket.destroy();
-        if (finished || !wasLive) return;
+      };
+      inFlight.set(socket, drop);
+      const end = (outcome: ProbeEvent['outcome'], detail?: string): void => {
+        if (done) return;
+        drop();
+        if (finished) return;
         lastOutcome = outcome;
         lastDetail = detail;
         opts.onProbe?.({ probe: n, atMs: performance.now() - t0, outcome, ...(detail ? { detail } : {}) });
@@ -108,8 +117,7 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
         else end('error', `${code}: ${err.message}`);
       });
       socket.connect({ host: address, port, family });
-      const gap = gaps[Math.min(n - 1, gaps.length - 1)];
-      launchTimer = setTimeout(launch, gap);
+      launchTimer = setTimeout(launch, gapMs(performance.now() - t0));
     };
 
     deadlineTimer = setTimeout(() => finish(false), Math.max(0, opts.timeoutMs));

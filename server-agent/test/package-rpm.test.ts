@@ -398,7 +398,7 @@ test('rpm: launcher: runs the installed bundle with Node 16 (--version, --check 
   fs.writeFileSync(conf, enabled);
   const c2 = await run([launcher, '--check', '-c', conf], { env: node16Env(s), allowFail: true });
   assert.equal(c2.code, 0, c2.stdout + c2.stderr);
-  assert.match(c2.stdout, /: 2 door\(s\), 0 error\(s\)/);
+  assert.match(c2.stdout, /: 3 door\(s\), 0 error\(s\)/);
   // The lint has nothing to say about the example doors; only this machine's interface names
   // (the sample leaves Interface unset) may draw a warning.
   const warnings = c2.stdout.split('\n').filter((l) => /: warning: /.test(l) && !/interface|eth0/i.test(l));

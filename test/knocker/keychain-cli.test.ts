@@ -67,7 +67,7 @@ test('knocker with a real keyring', async (t) => {
   });
 
   await t.test('without any D-Bus session: a clear error, exit 4, no profile written', async () => {
-    const bare = { ...process.env, HOME: home, KNOCKER_CONFIG_DIR: path.join(home, 'cfg2') };
+    const bare: NodeJS.ProcessEnv = { ...process.env, HOME: home, KNOCKER_CONFIG_DIR: path.join(home, 'cfg2') };
     delete bare.DBUS_SESSION_BUS_ADDRESS;
     delete bare.DISPLAY;
     const r = await knocker(undefined, ['add', 'x', 'h', '--sequence', '1'], { env: bare });

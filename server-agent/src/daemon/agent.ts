@@ -11,6 +11,7 @@ import { ReverseDns } from '../doors/reverse-dns.js';
 import { CommandRunner } from '../commands/command-runner.js';
 import { loadKnockdConfig, formatProblem } from '../config/knockd-config.js';
 import { OneTimeSequenceFile } from '../config/one-time-sequences.js';
+import { sameSequence } from '../config/sequence-grammar.js';
 import { buildCaptureFilter } from '../capture/bpf-filter.js';
 import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
@@ -153,11 +154,28 @@ export class Agent {
   }
 
   private filterFor(iface: string): string {
-    const filter = buildCaptureFilter(this.config.doors.filter((d) => !d.disabled), localAddresses([iface], this.opts.ipv4Only), {
+    const doors = this.config.doors.filter((d) => !d.disabled).map((d) => this.withNextOneTime(d));
+    const filter = buildCaptureFilter(doors, localAddresses([iface], this.opts.ipv4Only), {
       ipv4Only: this.opts.ipv4Only,
     });
     this.log.debug(`adding pcap expression on ${iface}: ${filter}`);
     return filter;
+  }
+
+  /**
+   * A one-time door's filter also admits its next sequence, so a knock sent right after the
+   * door opened is captured while tcpdump restarts with the new filter (knockd recompiles in
+   * process). The state machine still counts only the current sequence.
+   */
+  private withNextOneTime(door: Door): Door {
+    const file = this.oneTime.get(door);
+    if (!file) return door;
+    try {
+      const next = file.remaining().find((e) => !sameSequence(e.knocks, door.sequence));
+      return next ? { ...door, sequence: [...door.sequence, ...next.knocks] } : door;
+    } catch {
+      return door; // unreadable now: the rotation reports it
+    }
   }
 
   private updateFilters(): void {
