@@ -13,11 +13,12 @@ import { loadKnockdConfig, formatProblem } from '../config/knockd-config.js';
 import { OneTimeSequenceFile } from '../config/one-time-sequences.js';
 import { sameSequence } from '../config/sequence-grammar.js';
 import { buildCaptureFilter } from '../capture/bpf-filter.js';
-import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
+import { TcpdumpCapture, CaptureStats } from '../capture/tcpdump-capture.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
 import { debugPacketLine } from './debug-lines.js';
 import { OpenJournal, DEFAULT_STATE_DIR } from '../firewall/open-journal.js';
 import { FirewallOpener } from '../firewall/firewall-opener.js';
+import { CaptureCounters } from './stats-file.js';
 
 /** A start-up failure: one line for the user, exit status 1. */
 export class StartupError extends Error {}
@@ -40,6 +41,8 @@ export class Agent {
   private expiryTimer?: NodeJS.Timeout;
   private expiryAt = Infinity;
   private stopping = false;
+  /** tcpdump exit statistics, for --stats-file. */
+  private readonly counters = new CaptureCounters();
   /** Relative LogFile paths mean relative to where the agent was started, even after -d's chdir. */
   private readonly startDir = process.cwd();
 
@@ -124,6 +127,10 @@ export class Agent {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     this.dns?.cancel();
     await Promise.all(this.captures.map((c) => c.stop()));
+    if (this.opts.statsFile) {
+      const err = this.counters.write(path.resolve(this.startDir, this.opts.statsFile), this.doors.size);
+      if (err) this.log.error(err);
+    }
     await this.commands.shutdown();
     this.opener.stop();
     this.log.log('shutting down');
@@ -190,6 +197,7 @@ export class Agent {
     let started = false;
     capture.on('packet', (pkt: Packet) => this.onPacket(pkt));
     capture.on('warning', (msg: string) => this.log.log(`warning: ${msg}`));
+    capture.on('stats', (s: CaptureStats) => this.counters.add(s));
     capture.on('error', () => undefined); // start-up errors arrive through start()'s promise
     capture.on('lost', (reason: string) => {
       if (!this.stopping) this.log.error(`capture on ${iface} lost (${reason}); retrying`);
@@ -242,6 +250,8 @@ export class Agent {
   }
 
   private onReset(a: Attempt, reason: ResetReason, pkt?: Packet): void {
+    // Evictions come once per packet in a flood: build the message only when it is printed.
+    if (!this.log.verbosing) return;
     const want = a.door.sequence[a.stage];
     const got = pkt && want ? ` (got ${pkt.dport}/${pkt.protocol === 6 ? 'tcp' : 'udp'}, expected ${want.port}/${want.proto})` : '';
     this.log.verbose(`${a.src}: ${a.door.name}: attempt failed at stage ${a.stage}: ${reason}${got}`);

@@ -1,6 +1,7 @@
 // knockd 0.8's command line (knockd-reference.md §1.7), read with getopt_long's rules:
 // clustered short flags (-Dv), values attached or separate (-cFILE, -c FILE, --config=FILE),
-// unique long-option prefixes (--conf). Additions: several -i, --check, --max-attempts.
+// unique long-option prefixes (--conf). Additions: several -i, --check, --max-attempts,
+// --state-dir, --stats-file.
 // Difference: an unknown option is an error with exit 1 (knockd prints usage and exits 0).
 
 export interface AgentOptions {
@@ -18,6 +19,7 @@ export interface AgentOptions {
   help: boolean;
   maxAttempts?: number;
   stateDir?: string;
+  statsFile?: string;
 }
 
 interface OptionSpec {
@@ -41,6 +43,7 @@ const SPECS: OptionSpec[] = [
   { short: 'V', long: 'version', help: 'display version', apply: (o) => void (o.version = true) },
   { short: 'h', long: 'help', help: 'this help', apply: (o) => void (o.help = true) },
   { long: 'check', help: 'check the config file, print every problem as FILE:LINE, exit 1 on errors', apply: (o) => void (o.check = true) },
+  { long: 'stats-file', value: '<file>', help: 'at exit, write capture counters (packets, kernel drops) to this file as JSON', apply: (o, v) => void (o.statsFile = v) },
   { long: 'state-dir', value: '<dir>', help: 'where open windows are journaled (default /var/lib/knocker-agent)', apply: (o, v) => void (o.stateDir = v) },
   {
     long: 'max-attempts',
