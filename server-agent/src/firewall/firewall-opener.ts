@@ -5,7 +5,7 @@
 // Reloaded signal (firewall-cmd --reload drops runtime rules) re-applies open windows.
 import { Door, IpFamily, Knock } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
-import { FirewalldClient } from './firewalld-client.js';
+import { FirewalldClient, FirewalldError } from './firewalld-client.js';
 import { NftablesClient } from './nftables-client.js';
 import { OpenJournal, FirewallEntry, JournalEntry, entryKey } from './open-journal.js';
 import { richRule } from './rich-rule.js';
@@ -73,9 +73,10 @@ export class FirewallOpener {
     const t0 = this.now();
     try {
       entry.zone = await this.apply(entry, fw.seconds);
+      const took = this.now() - t0;
       this.journal.put(entry);
       this.schedule(entry);
-      this.log.log(`${src}: ${door.name}: opened ${portsText(fw.open)} for ${src} for ${fw.seconds} s (${this.where(entry)}, ${this.now() - t0} ms)`);
+      this.log.log(`${src}: ${door.name}: opened ${portsText(fw.open)} for ${src} for ${fw.seconds} s (${this.where(entry)}, ${took} ms)`);
     } catch (e) {
       this.log.error(`${src}: ${door.name}: cannot open ${portsText(fw.open)} for ${src}: ${(e as Error).message}`);
     }
@@ -94,7 +95,7 @@ export class FirewallOpener {
     return e.kind === 'firewalld' ? `firewalld zone ${e.zone}` : 'nftables';
   }
 
-  /** Put the entry's rules in place for `seconds` (remove first: an existing rule's timeout is not refreshed). */
+  /** Put the entry's rules in place for `seconds`. */
   private async apply(e: FirewallEntry, seconds: number): Promise<string | undefined> {
     if (e.kind === 'nftables') {
       await Promise.all(e.ports.map((k) => this.nft.open(e.src, k, seconds)));
@@ -105,8 +106,15 @@ export class FirewallOpener {
     await Promise.all(
       e.ports.map(async (k) => {
         const rule = richRule(e.src, k);
-        await client.removeRichRule(zone, rule);
-        await client.addRichRule(zone, rule, Math.max(1, Math.ceil(seconds)));
+        const timeout = Math.max(1, Math.ceil(seconds));
+        try {
+          await client.addRichRule(zone, rule, timeout);
+        } catch (err) {
+          // A rule that exists keeps its old timeout: remove it, then add it again.
+          if ((err as FirewalldError).code !== 'ALREADY_ENABLED') throw err;
+          await client.removeRichRule(zone, rule);
+          await client.addRichRule(zone, rule, timeout);
+        }
       }),
     );
     return zone;

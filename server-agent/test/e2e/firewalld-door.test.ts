@@ -31,10 +31,7 @@ let fw: FirewalldLab;
 let sshd: SshdLab;
 let agent: Daemon;
 
-async function ok(host: string, source?: string): Promise<boolean> {
-  const r = await sshd.ssh(host, 'echo in', { source, timeoutSec: 1 });
-  return r.code === 0 && r.stdout.includes('in');
-}
+const ok = (host: string, source?: string) => sshd.canLogIn(host, source);
 
 async function startTheAgent(): Promise<Daemon> {
   const d = await startAgent(lab, CONF, { args: ['-v'] });
@@ -92,11 +89,16 @@ test('IPv6: a knock over IPv6 opens IPv6 for that address only', async () => {
 });
 
 test('a repeated knock refreshes the deadline and never stacks rules', async () => {
+  const has = async () => (await fw.richRules('drop')).filter((r) => r.includes(lab.cli4)).length;
   await knock(lab, [lab.srv4, '7000', '8000:udp', '9000']);
+  const first = Date.now();
+  await sleep(2000);
   await knock(lab, [lab.srv4, '7000', '8000:udp', '9000']);
-  await sleep(500);
-  const rules = (await fw.richRules('drop')).filter((r) => r.includes(lab.cli4));
-  assert.equal(rules.length, 1);
+  await sleep(300);
+  assert.equal(await has(), 1, 'one rule, not two');
+  await sleep(first + (WINDOW_S + 1) * 1000 - Date.now());
+  assert.equal(await has(), 1, 'still open after the first deadline: the second knock refreshed it');
+  assert.ok(await pollFor(async () => (await has()) === 0, 3000, 100), 'closed at the refreshed deadline');
 });
 
 test('firewall-cmd --reload during the window does not close it early', async () => {

@@ -82,6 +82,12 @@ export class SshdLab {
     return this.lab.exec('cli', args, { allowFail: true, timeoutMs: ((opts.timeoutSec ?? 2) + 3) * 1000 });
   }
 
+  /** Does a login from the client namespace (from `source`, if given) work? Fails fast: 1 s. */
+  async canLogIn(host: string, source?: string): Promise<boolean> {
+    const r = await this.ssh(host, 'echo in', { source, timeoutSec: 1 });
+    return r.code === 0 && r.stdout.includes('in');
+  }
+
   async stop(): Promise<void> {
     if (this.proc?.pid !== undefined) {
       killPid(this.proc.pid, 'SIGTERM');
