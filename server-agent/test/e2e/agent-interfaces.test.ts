@@ -1,7 +1,7 @@
 // Interfaces at run time, where knockd 0.8 falls short: several -i, `any` with IPv6 (B12),
 // addresses added after the start (B9), and an interface that vanishes and comes back
 // (knockd exits 0 and stays dead).
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { before, after } from '../lab/hooks.js';
 import { NetnsLab } from '../lab/netns-lab.js';
@@ -37,59 +37,62 @@ async function opensFor(agent: Daemon, host: string, args: string[] = []): Promi
   return Boolean(await pollFor(() => agent.commandOutput().length > before, 3000));
 }
 
-before(async () => {
-  lab = await NetnsLab.create('ifc');
-  await addSecondLink();
-});
-
-after(async () => {
-  await lab?.destroy();
-});
-
-test('several -i: knocks on either interface count; one that vanishes is retried and resumes', async () => {
-  const agent = spawnDaemon('agent', lab, CONF, { args: ['-i', extraSrv()] });
-  try {
-    await agent.waitForLog(new RegExp(`^starting up, listening on ${lab.srvIf}, ${extraSrv()}$`), 8000);
-    assert.ok(await opensFor(agent, lab.srv4), agent.describe());
-    assert.ok(await opensFor(agent, `${extraNet()}.1`), agent.describe());
-
-    await run(['ip', '-n', lab.srvNs, 'link', 'del', extraSrv()]);
-    await agent.waitForLog(new RegExp(`^capture on ${extraSrv()} lost \\(.*\\); retrying$`), 5000);
-    assert.ok(agent.running, 'the agent keeps running (knockd exits 0)');
-    assert.ok(await opensFor(agent, lab.srv4), 'the other interface still works');
-
+// Node 16's runner runs hooks only for it() inside describe(): keep this shape.
+describe('agent interfaces at run time', () => {
+  before(async () => {
+    lab = await NetnsLab.create('ifc');
     await addSecondLink();
-    await agent.waitForLog(new RegExp(`^capture on ${extraSrv()} resumed$`), 15000);
-    await pollFor(() => false, 2500); // the address watcher picks up 10.R.1.1 again (2 s period)
-    assert.ok(await opensFor(agent, `${extraNet()}.1`), agent.describe());
-  } finally {
-    await agent.stop();
-  }
-});
+  });
 
-test('an address added after the start is a local address within seconds (knockd: never)', async () => {
-  const agent = await startAgent(lab, CONF);
-  try {
-    assert.ok(agent.ready, agent.startError);
-    const added = `10.${lab.r}.0.50`;
-    await run(['ip', '-n', lab.srvNs, 'addr', 'add', `${added}/24`, 'dev', lab.srvIf]);
-    await run(['ip', '-n', lab.cliNs, 'neigh', 'replace', added, 'lladdr', lab.srvMac, 'dev', lab.cliIf, 'nud', 'permanent']);
-    await pollFor(() => false, 2500);
-    assert.ok(await opensFor(agent, added), agent.describe());
-    assert.ok(agent.commandOutput().includes(`open ${lab.cli4}`));
-  } finally {
-    await agent.stop();
-  }
-});
+  after(async () => {
+    await lab?.destroy();
+  });
 
-test('-i any: IPv4 and IPv6 knocks both open (knockd: no IPv6 on cooked links)', async () => {
-  const agent = await startAgent(lab, CONF, { iface: 'any' });
-  try {
-    assert.ok(agent.ready, agent.startError);
-    assert.ok(await opensFor(agent, lab.srv4), agent.describe());
-    assert.ok(await opensFor(agent, lab.srv6, ['-6']), agent.describe());
-    assert.deepEqual(agent.commandOutput(), [`open ${lab.cli4}`, `open ${lab.cli6}`]);
-  } finally {
-    await agent.stop();
-  }
+  it('several -i: knocks on either interface count; one that vanishes is retried and resumes', async () => {
+    const agent = spawnDaemon('agent', lab, CONF, { args: ['-i', extraSrv()] });
+    try {
+      await agent.waitForLog(new RegExp(`^starting up, listening on ${lab.srvIf}, ${extraSrv()}$`), 8000);
+      assert.ok(await opensFor(agent, lab.srv4), agent.describe());
+      assert.ok(await opensFor(agent, `${extraNet()}.1`), agent.describe());
+
+      await run(['ip', '-n', lab.srvNs, 'link', 'del', extraSrv()]);
+      await agent.waitForLog(new RegExp(`^capture on ${extraSrv()} lost \\(.*\\); retrying$`), 5000);
+      assert.ok(agent.running, 'the agent keeps running (knockd exits 0)');
+      assert.ok(await opensFor(agent, lab.srv4), 'the other interface still works');
+
+      await addSecondLink();
+      await agent.waitForLog(new RegExp(`^capture on ${extraSrv()} resumed$`), 15000);
+      await pollFor(() => false, 2500); // the address watcher picks up 10.R.1.1 again (2 s period)
+      assert.ok(await opensFor(agent, `${extraNet()}.1`), agent.describe());
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('an address added after the start is a local address within seconds (knockd: never)', async () => {
+    const agent = await startAgent(lab, CONF);
+    try {
+      assert.ok(agent.ready, agent.startError);
+      const added = `10.${lab.r}.0.50`;
+      await run(['ip', '-n', lab.srvNs, 'addr', 'add', `${added}/24`, 'dev', lab.srvIf]);
+      await run(['ip', '-n', lab.cliNs, 'neigh', 'replace', added, 'lladdr', lab.srvMac, 'dev', lab.cliIf, 'nud', 'permanent']);
+      await pollFor(() => false, 2500);
+      assert.ok(await opensFor(agent, added), agent.describe());
+      assert.ok(agent.commandOutput().includes(`open ${lab.cli4}`));
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('-i any: IPv4 and IPv6 knocks both open (knockd: no IPv6 on cooked links)', async () => {
+    const agent = await startAgent(lab, CONF, { iface: 'any' });
+    try {
+      assert.ok(agent.ready, agent.startError);
+      assert.ok(await opensFor(agent, lab.srv4), agent.describe());
+      assert.ok(await opensFor(agent, lab.srv6, ['-6']), agent.describe());
+      assert.deepEqual(agent.commandOutput(), [`open ${lab.cli4}`, `open ${lab.cli6}`]);
+    } finally {
+      await agent.stop();
+    }
+  });
 });
