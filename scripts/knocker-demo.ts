@@ -38,7 +38,7 @@ async function main(): Promise<number> {
     const list = await run(knockerArgv(undefined, 'cli', ['list'])[0], knockerArgv(undefined, 'cli', ['list']).slice(1), { env: lab.env });
     for (const l of list.stdout.trim().split('\n')) say(`      | ${l}`);
 
-    const blocked = await run('ip', lab.pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-i', lab.sshd.identityFile, ...lab.sshOptions.flatMap((o) => ['-o', o]), '-o', 'ConnectTimeout=1', `${lab.sshd.user}@${lab.pair.srv4}`, 'true']));
+    const blocked = await run('ip', lab.pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', lab.sshd.identityFile, ...lab.sshOptions.flatMap((o) => ['-o', o]), `${lab.sshd.user}@${lab.pair.srv4}`, 'true']));
     say(`[${stamp()}] without a knock, ssh to ${lab.pair.srv4} fails: ${blocked.stderr.trim() || `exit ${blocked.code}`}`);
 
     let failures = 0;

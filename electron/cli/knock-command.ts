@@ -16,6 +16,7 @@ import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
 import { eventPrinter } from './flow-output.js';
+import { VERSION } from './usage.js';
 
 const KNOCK_OPTIONS = [
   { name: 'udp', short: 'u' },
@@ -25,6 +26,7 @@ const KNOCK_OPTIONS = [
   { name: 'verbose', short: 'v' },
   { name: 'wait' },
   { name: 'json' },
+  { name: 'version', short: 'V' },
   { name: 'help', short: 'h' },
 ];
 
@@ -63,6 +65,10 @@ export function parseKnockTarget(positional: string[], udp: boolean, profileExis
 export async function knockCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const args = parseArgs(argv, KNOCK_OPTIONS, 'knocker knock');
   const o = args.options;
+  if (o.version) {
+    ctx.out(`knocker ${VERSION}`);
+    return EXIT.ok;
+  }
   if (o.ipv4 && o.ipv6) throw new UsageError('-4 and -6 exclude each other');
   let delayMs: number | undefined;
   if (o.delay !== undefined) {

@@ -115,10 +115,8 @@ export class ProfileService {
     const profiles = this.list();
     const old = this.get(name, profiles);
     const draft = this.validate(mergeInput(settingsAsInput(old), patch), { requireSequence: false });
-    if (!sameName(draft.name, old.name) || draft.name !== old.name) {
-      const clash = profiles.find((p) => p.id !== old.id && sameName(p.name, draft.name));
-      if (clash) throw new KnockerError('conflict', `a profile named "${clash.name}" exists already`, { field: 'name' });
-    }
+    const clash = profiles.find((p) => p.id !== old.id && sameName(p.name, draft.name));
+    if (clash) throw new KnockerError('conflict', `a profile named "${clash.name}" exists already`, { field: 'name' });
     const updated: Profile = { id: old.id, ...settingsOf(draft), hasSequence: old.hasSequence || !!draft.sequence };
     if (draft.sequence) await this.secrets.write(old.id, { sequence: draft.sequence });
     this.store.save(profiles.map((p) => (p.id === old.id ? updated : p)));

@@ -83,7 +83,7 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
   assert.equal(JSON.parse(item.stdout).sequence, SEQUENCE);
 
   await t.test('before any knock, ssh is blocked by the firewall', async () => {
-    const ssh = await run('ip', pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-i', sshd.identityFile, ...sshOptions.flatMap((o) => ['-o', o]), '-o', 'ConnectTimeout=1', `${sshd.user}@${pair.srv4}`, 'true']));
+    const ssh = await run('ip', pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', sshd.identityFile, ...sshOptions.flatMap((o) => ['-o', o]), `${sshd.user}@${pair.srv4}`, 'true']));
     assert.equal(ssh.code, 255, ssh.stderr);
     assert.match(ssh.stderr, /timed out/);
   });
