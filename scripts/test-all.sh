@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: server-agent's tests (unit and network-namespace end-to-end) under
-# Node 20 and under Node 16 (CentOS 7's newest), then one summary line for CI.
+# Node 20 and under Node 16 (CentOS 7's newest), the app's core, CLI and end-to-end tests
+# under Node 20, then one summary line for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 AGENT_TESTS=server-agent/dist/test/
