@@ -10,6 +10,7 @@ import { chosenInterfaces, missingInterfaceErrors } from './daemon/interface-cho
 import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './daemon/pid-file.js';
 import { KnockdConfig } from './types.js';
 import { notifyReady, notifyStopping } from './daemon/systemd-notify.js';
+import { secretCommand } from './daemon/secret-command.js';
 
 export const VERSION = '0.1.0';
 const DAEMON_CHILD_ENV = 'KNOCKER_AGENT_DAEMON_CHILD';
@@ -23,6 +24,7 @@ function fail(message: string, status = 1): never {
 }
 
 export function main(argv: string[]): void {
+  if (argv[0] === 'secret') process.exit(secretCommand(argv.slice(1)));
   const parsed = parseArgs(argv);
   if ('error' in parsed) fail(`knocker-agent: ${parsed.error}\n(run knocker-agent -h for the options)`);
   const opts = parsed.options;

@@ -49,6 +49,8 @@ export interface Door {
   target?: string;
   /** knocker-agent extension: open ports natively for the knocking address (Open = 22/tcp). */
   firewall?: FirewallDoor;
+  /** knocker-agent extension: the sequence is derived from a secret and the time. */
+  time?: TimeDoor;
   /** Set at run time when a one-time door has used its last sequence. */
   disabled?: boolean;
 }
@@ -63,6 +65,20 @@ export interface FirewallDoor {
   /** firewalld zone; undefined means firewalld's default zone. */
   zone?: string;
   /** Config line of the Open directive, for messages. */
+  line: number;
+}
+
+/** A time-based door (docs/time-based-sequences.md). */
+export interface TimeDoor {
+  secretFile: string;
+  /** Loaded with the config; undefined only when the file could not be read (an error then). */
+  secret?: Buffer;
+  step: number;
+  length: number;
+  portLo: number;
+  portHi: number;
+  protocols: Proto[];
+  /** Line of the first Time_ directive, for messages. */
   line: number;
 }
 

@@ -1,8 +1,12 @@
 // knocker-agent's own directives, on top of knockd 0.8's grammar. knockd rejects them (syntax
 // error), so a config that uses them is for knocker-agent only; README lists them.
 //   door:      Open = 22/tcp, 443/tcp   Open_Seconds = 30   Firewall = firewalld|nftables   Zone = public
+//              Time_Secret_File = F  Time_Step = 30  Time_Length = 4  Time_Ports = 20000-40000  Time_Protocols = tcp,udp
 //   [options]: StateDir = /var/lib/knocker-agent
+import * as path from 'path';
 import { Door, FirewallBackend, GlobalOptions, Knock } from '../types.js';
+import { DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from '../time-doors/time-sequence.js';
+import { readSecretFile } from '../time-doors/time-secret.js';
 
 export const DEFAULT_OPEN_SECONDS = 30;
 /** firewalld and nft take whole seconds; a day is the longest window we allow. */
@@ -13,6 +17,11 @@ export const EXTENSION_DOOR_KEYS: Record<string, string> = {
   OPEN_SECONDS: 'Open_Seconds',
   FIREWALL: 'Firewall',
   ZONE: 'Zone',
+  TIME_SECRET_FILE: 'Time_Secret_File',
+  TIME_STEP: 'Time_Step',
+  TIME_LENGTH: 'Time_Length',
+  TIME_PORTS: 'Time_Ports',
+  TIME_PROTOCOLS: 'Time_Protocols',
 };
 export const EXTENSION_OPTION_KEYS: Record<string, string> = { STATEDIR: 'StateDir' };
 
@@ -36,6 +45,10 @@ export function parseOpenPorts(value: string): { ports: Knock[] } | { error: str
 /** Handle an extension key of a door; false when the key is not one of ours. */
 export function readDoorExtension(key: string, value: string, door: Door, line: number, error: Report): boolean {
   if (!(key in EXTENSION_DOOR_KEYS)) return false;
+  if (key.startsWith('TIME_')) {
+    readTimeKey(key, value, door, line, error);
+    return true;
+  }
   const fw = (door.firewall ??= { backend: 'firewalld', open: [], seconds: DEFAULT_OPEN_SECONDS, line });
   switch (key) {
     case 'OPEN': {
@@ -74,10 +87,64 @@ export function readOptionExtension(key: string, value: string, options: GlobalO
   return true;
 }
 
-/** Whole-door checks once the section is read. */
-export function checkDoorExtension(door: Door, error: Report): void {
+function readTimeKey(key: string, value: string, door: Door, line: number, error: Report): void {
+  const t = (door.time ??= {
+    secretFile: '',
+    step: DEFAULT_TIME_STEP,
+    length: DEFAULT_TIME_LENGTH,
+    portLo: DEFAULT_TIME_PORTS[0],
+    portHi: DEFAULT_TIME_PORTS[1],
+    protocols: ['tcp'],
+    line,
+  });
+  const whole = (v: string) => (/^\d+$/.test(v) ? Number(v) : NaN);
+  switch (key) {
+    case 'TIME_SECRET_FILE':
+      t.secretFile = value;
+      break;
+    case 'TIME_STEP':
+      t.step = whole(value);
+      break;
+    case 'TIME_LENGTH':
+      t.length = whole(value);
+      break;
+    case 'TIME_PORTS': {
+      const r = parsePortRange(value);
+      if (!r) error(line, `Time_Ports: "${value}" is not a range LOW-HIGH`, 'write for example Time_Ports = 20000-40000');
+      else [t.portLo, t.portHi] = r;
+      break;
+    }
+    case 'TIME_PROTOCOLS': {
+      const r = parseProtocols(value);
+      if (!r) error(line, `Time_Protocols: "${value}" is not tcp, udp or tcp,udp`);
+      else t.protocols = r;
+      break;
+    }
+  }
+}
+
+/** Whole-door checks once the section is read; `baseDir` resolves a relative Time_Secret_File. */
+export function checkDoorExtension(door: Door, error: Report, warn: Report, baseDir = process.cwd()): void {
+  checkTimeDoor(door, error, warn, baseDir);
   const fw = door.firewall;
   if (!fw) return;
   if (fw.open.length === 0) error(fw.line, `section '${door.name}': Open_Seconds, Firewall or Zone without Open = PORT/PROTO: nothing to open`);
   if (fw.zone !== undefined && fw.backend !== 'firewalld') error(fw.line, `section '${door.name}': Zone applies to Firewall = firewalld only`);
+}
+
+function checkTimeDoor(door: Door, error: Report, warn: Report, baseDir: string): void {
+  const t = door.time;
+  if (!t) return;
+  const where = `section '${door.name}'`;
+  for (const p of specProblems(t)) error(t.line, `${where}: Time_${p[0].toUpperCase()}${p.slice(1)}`);
+  if (door.sequence.length > 0 || door.oneTimeFile) error(t.line, `${where}: a time-based door derives its sequence: remove Sequence / One_Time_Sequences`);
+  if (!t.secretFile) {
+    error(t.line, `${where}: Time_ directives without Time_Secret_File`, `create one with: knocker-agent secret new ${door.name}`);
+    return;
+  }
+  t.secretFile = path.resolve(baseDir, t.secretFile);
+  const r = readSecretFile(t.secretFile);
+  if (r.error) error(t.line, `${where}: Time_Secret_File ${r.error}`);
+  else t.secret = r.secret;
+  if (r.warning) warn(t.line, `${where}: ${r.warning}`);
 }

@@ -316,8 +316,8 @@ export function parseKnockdConfig(
   // ---- whole-file checks ----------------------------------------------------------------------
   for (const state of doors) {
     const door = state.door;
-    checkDoorExtension(door, error);
-    if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread) {
+    checkDoorExtension(door, error, warn, opts.baseDir);
+    if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread && !door.time) {
       error(door.line, `error: section '${door.name}' has an empty knock sequence (no Sequence or One_Time_Sequences line in this section)`, 'add a line such as Sequence = 7000,8000,9000');
     }
     if (door.stopCommand !== undefined && !door.startCommand) {

@@ -16,8 +16,9 @@ import { buildCaptureFilter } from '../capture/bpf-filter.js';
 import { TcpdumpCapture, CaptureStats } from '../capture/tcpdump-capture.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
 import { debugPacketLine } from './debug-lines.js';
-import { OpenJournal, DEFAULT_STATE_DIR } from '../firewall/open-journal.js';
+import { OpenJournal, DEFAULT_STATE_DIR, entryKey } from '../firewall/open-journal.js';
 import { FirewallOpener } from '../firewall/firewall-opener.js';
+import { TimeDoorWindows, SKEW_WINDOWS } from '../time-doors/time-door-windows.js';
 import { CaptureCounters } from './stats-file.js';
 
 /** A start-up failure: one line for the user, exit status 1. */
@@ -35,6 +36,8 @@ export class Agent {
   private readonly opener: FirewallOpener;
   private readonly dns?: ReverseDns;
   private oneTime = new Map<Door, OneTimeSequenceFile>();
+  private timeWindows: TimeDoorWindows;
+  private windowTimer?: NodeJS.Timeout;
   private captures: TcpdumpCapture[] = [];
   private watcher?: AddressWatcher;
   private local = new Set<string>();
@@ -54,8 +57,9 @@ export class Agent {
     this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit', journal: this.journal });
     this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();
+    this.timeWindows = new TimeDoorWindows(config.doors);
     this.doors = new DoorState(
-      config.doors,
+      this.timeWindows.active(Date.now()),
       {
         started: (a) => this.onStarted(a),
         stage: (a, n) => this.log.log(`${this.who(a)}: ${a.door.name}: Stage ${n}`),
@@ -87,12 +91,18 @@ export class Agent {
     this.log.log(`starting up, listening on ${this.interfaces.join(', ')}`);
     // Windows and stop commands of an earlier run: close what is due, keep the rest.
     for (const e of this.journal.all()) if (e.kind === 'command') this.commands.restore(e);
+    this.armWindowTimer();
     await this.opener.start(this.config.doors);
   }
 
   private loadJournal(): void {
     try {
       const entries = this.journal.load();
+      for (const e of entries) {
+        if (e.kind !== 'used') continue;
+        if (e.deadline <= Date.now()) this.journal.delete(entryKey(e));
+        else this.timeWindows.markUsed(e.door, e.window);
+      }
       if (entries.length > 0) this.log.verbose(`journal ${this.journal.file}: ${entries.length} open window(s) from an earlier run`);
     } catch (e) {
       throw new StartupError(`state: ${(e as Error).message}`);
@@ -110,7 +120,11 @@ export class Agent {
     }
     this.config = config;
     this.openOneTimeFiles(config);
-    this.doors.setDoors(config.doors);
+    const used = this.timeWindows;
+    this.timeWindows = new TimeDoorWindows(config.doors);
+    for (const e of this.journal.all()) if (e.kind === 'used' && used.isUsed(e.door, e.window)) this.timeWindows.markUsed(e.door, e.window);
+    this.doors.setDoors(this.timeWindows.active(Date.now()));
+    this.armWindowTimer();
     this.armExpiry();
     void this.opener.setDoors(config.doors);
     this.log.reopen(this.logTargets(config));
@@ -125,6 +139,7 @@ export class Agent {
     this.stopping = true;
     this.watcher?.stop();
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.windowTimer) clearTimeout(this.windowTimer);
     this.dns?.cancel();
     await Promise.all(this.captures.map((c) => c.stop()));
     if (this.opts.statsFile) {
@@ -161,7 +176,7 @@ export class Agent {
   }
 
   private filterFor(iface: string): string {
-    const doors = this.config.doors.filter((d) => !d.disabled).map((d) => this.withNextOneTime(d));
+    const doors = this.timeWindows.forFilter(Date.now()).filter((d) => !d.disabled).map((d) => this.withNextOneTime(d));
     const filter = buildCaptureFilter(doors, localAddresses([iface], this.opts.ipv4Only), {
       ipv4Only: this.opts.ipv4Only,
     });
@@ -229,6 +244,7 @@ export class Agent {
     const next = this.doors.nextDeadline();
     if (next === undefined || next >= this.expiryAt) return;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.windowTimer) clearTimeout(this.windowTimer);
     this.expiryAt = next;
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = undefined;
@@ -268,6 +284,35 @@ export class Agent {
     if (door.firewall) void this.opener.open(door, a.src, a.family);
     const file = this.oneTime.get(door);
     if (file) this.rotateOneTime(door, file);
+    const timed = this.timeWindows.windowOf(door);
+    if (timed) this.useWindow(a, timed.template, timed.window);
+  }
+
+  /** A time door's window opened: it is used up (replay cache, journaled) and leaves the filter. */
+  private useWindow(a: Attempt, template: Door, window: number): void {
+    const step = template.time?.step ?? 30;
+    this.timeWindows.markUsed(template.name, window);
+    a.door.disabled = true; // at once: no other attempt on this window may open it
+    // Accepted until the server's clock is past window + SKEW; remembered that long.
+    this.journal.put({ kind: 'used', door: template.name, window, src: a.src, family: a.family, deadline: (window + SKEW_WINDOWS + 1) * step * 1000 });
+    // Not inside the state machine's packet handling: after it.
+    queueMicrotask(() => {
+      this.doors.setDoors(this.timeWindows.active(Date.now()), { keepAttempts: true });
+      this.updateFilters();
+    });
+  }
+
+  /** At each change of window: new concrete doors (attempts in progress kept) and filters. */
+  private armWindowTimer(): void {
+    if (this.windowTimer) clearTimeout(this.windowTimer);
+    const next = this.timeWindows.nextChange(Date.now());
+    if (next === undefined) return;
+    this.windowTimer = setTimeout(() => {
+      this.doors.setDoors(this.timeWindows.active(Date.now()), { keepAttempts: true });
+      this.armExpiry();
+      this.updateFilters();
+      this.armWindowTimer();
+    }, Math.max(0, next - Date.now()) + 5);
   }
 
   /** One-time doors: strike the used line, load the next, rebuild the filter (both families: B5). */

@@ -57,7 +57,7 @@ const SPECS: OptionSpec[] = [
 ];
 
 export function usage(): string {
-  const lines = ['usage: knocker-agent [options]', 'options:'];
+  const lines = ['usage: knocker-agent [options]', '       knocker-agent secret new DOOR [options]   (a time-based door\'s secret; see secret -h)', 'options:'];
   for (const s of SPECS) {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${s.long}${s.value ? ` ${s.value}` : ''}`;
     lines.push(`  ${left.padEnd(24)} ${s.help}`);

@@ -13,7 +13,8 @@ export class Attempt {
   doorNext?: Attempt;
   constructor(
     readonly door: Door,
-    readonly doorIndex: number,
+    /** Index of the door in the state machine's list (changes when the list does). */
+    public doorIndex: number,
     readonly src: string,
     readonly family: IpFamily,
     /** Monotonic ms of the first knock: knockd's timeout counts from it. */

@@ -58,11 +58,36 @@ export class DoorState {
     return this.all.length;
   }
 
-  /** Replace the doors (reload). Like knockd, every attempt in progress is dropped. */
-  setDoors(doors: Door[]): void {
-    this.clear();
-    this.doors = doors;
-    this.perDoor = doors.map(() => new AttemptList('door'));
+  /**
+   * Replace the doors. On reload, like knockd, every attempt in progress is dropped. With
+   * `keepAttempts` (a time door's windows moved on), attempts of doors still in the list stay.
+   */
+  setDoors(doors: Door[], opts: { keepAttempts?: boolean } = {}): void {
+    if (!opts.keepAttempts) {
+      this.clear();
+      this.doors = doors;
+      this.perDoor = doors.map(() => new AttemptList('door'));
+    } else {
+      const oldDoors = this.doors;
+      const oldLists = this.perDoor;
+      const lists = doors.map((d) => {
+        const i = oldDoors.indexOf(d);
+        return i >= 0 ? oldLists[i] : new AttemptList('door');
+      });
+      this.doors = doors;
+      this.perDoor = lists;
+      oldDoors.forEach((d, i) => {
+        if (doors.includes(d)) return;
+        for (let a = oldLists[i].head; a; ) {
+          const next = a.doorNext;
+          this.remove(a, oldLists[i]);
+          a = next;
+        }
+      });
+      lists.forEach((l, j) => {
+        for (let a = l.head; a; a = a.doorNext) a.doorIndex = j;
+      });
+    }
     this.doorsChanged();
   }
 
@@ -152,9 +177,10 @@ export class DoorState {
     if (mine) {
       // Copy: advancing may remove attempts from the live array.
       for (const a of mine.slice()) {
-        if (!this.destinationMatches(a.door, pkt.dst)) continue;
+        if (!a.live || !this.destinationMatches(a.door, pkt.dst)) continue;
         matched = true;
-        this.step(a, pkt);
+        if (a.door.disabled) this.remove(a); // used up meanwhile (one-time or time window)
+        else this.step(a, pkt);
       }
     }
     if (matched) return; // knockd starts nothing new while the source has a matching attempt
@@ -212,11 +238,11 @@ export class DoorState {
     return a;
   }
 
-  private remove(a: Attempt): void {
+  private remove(a: Attempt, doorList = this.perDoor[a.doorIndex]): void {
     if (!a.live) return;
     a.live = false;
     this.all.unlink(a);
-    this.perDoor[a.doorIndex].unlink(a);
+    doorList.unlink(a);
     const list = this.bySource.get(a.src);
     if (!list) return;
     if (list.length === 1) this.bySource.delete(a.src);

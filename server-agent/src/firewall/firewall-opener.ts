@@ -7,7 +7,7 @@ import { Door, IpFamily, Knock } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
 import { FirewalldClient, FirewalldError } from './firewalld-client.js';
 import { NftablesClient } from './nftables-client.js';
-import { OpenJournal, FirewallEntry, JournalEntry, entryKey } from './open-journal.js';
+import { OpenJournal, FirewallEntry, JournalEntry, entryKey, isFirewallEntry } from './open-journal.js';
 import { richRule } from './rich-rule.js';
 
 const RECONNECT_BACKOFF_MS = 2000;
@@ -40,7 +40,7 @@ export class FirewallOpener {
   /** Start-up: set up nftables if used, then close or re-apply what the journal holds. */
   async start(doors: Door[]): Promise<void> {
     await this.setDoors(doors, { reapply: false });
-    const entries = this.journal.all().filter((e): e is FirewallEntry => e.kind !== 'command');
+    const entries = this.journal.all().filter(isFirewallEntry);
     if (entries.some((e) => e.kind === 'firewalld') || doors.some((d) => d.firewall?.backend === 'firewalld')) {
       await this.client().catch((e: Error) => this.log.error(`firewalld: ${e.message}; firewalld doors will fail until it is reachable`));
     }

@@ -27,10 +27,21 @@ export interface CommandEntry extends EntryBase {
   id: string;
   stopCommand: string;
 }
-export type JournalEntry = FirewallEntry | CommandEntry;
+/** A time door's window whose sequence opened once (the replay cache); kept until it can no longer be accepted. */
+export interface UsedWindowEntry extends EntryBase {
+  kind: 'used';
+  window: number;
+}
+export type JournalEntry = FirewallEntry | CommandEntry | UsedWindowEntry;
+
+export function isFirewallEntry(e: JournalEntry): e is FirewallEntry {
+  return e.kind === 'firewalld' || e.kind === 'nftables';
+}
 
 export function entryKey(e: JournalEntry): string {
-  return e.kind === 'command' ? `command\n${e.id}` : `${e.kind}\n${e.door}\n${e.src}`;
+  if (e.kind === 'command') return `command\n${e.id}`;
+  if (e.kind === 'used') return `used\n${e.door}\n${e.window}`;
+  return `${e.kind}\n${e.door}\n${e.src}`;
 }
 
 export class OpenJournal {
@@ -139,5 +150,6 @@ function isEntry(e: unknown): e is JournalEntry {
   const o = e as JournalEntry;
   if (!o || typeof o.door !== 'string' || typeof o.src !== 'string' || typeof o.deadline !== 'number') return false;
   if (o.kind === 'command') return typeof o.stopCommand === 'string' && typeof o.id === 'string';
+  if (o.kind === 'used') return Number.isSafeInteger(o.window);
   return (o.kind === 'firewalld' || o.kind === 'nftables') && Array.isArray(o.ports);
 }
