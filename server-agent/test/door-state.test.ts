@@ -278,6 +278,31 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.state.nextDeadline(), undefined);
   });
 
+  test('setDoors with keepAttempts: attempts of doors still listed survive, others go', () => {
+    const a = door('a', '7000,8000'), b = door('b', '6000,6001'), c = door('c', '5000,5001');
+    const m = machine([a, b]);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.3', 6000));
+    m.state.setDoors([c, a], { keepAttempts: true });
+    assert.equal(m.state.size, 1, "b's attempt is gone");
+    m.send(pkt('10.66.0.2', 8000));
+    assert.deepEqual(m.opened(), ['10.66.0.2: a: OPEN SESAME']);
+    m.send(pkt('10.66.0.3', 6001));
+    assert.equal(m.opened().length, 1, 'b is no longer a door');
+    m.knock('10.66.0.4', [5000, 5001]);
+    assert.equal(m.opened().length, 2);
+  });
+
+  test('an attempt on a door disabled meanwhile (used up) never opens it', () => {
+    const d = door('once', '7000,8000');
+    const m = machine([d]);
+    m.send(pkt('10.66.0.2', 7000));
+    d.disabled = true;
+    m.send(pkt('10.66.0.2', 8000));
+    assert.equal(m.opened().length, 0);
+    assert.equal(m.state.size, 0);
+  });
+
   test('the number of attempts is capped; the oldest is evicted first', () => {
     const m = machine([door('d', '7000,8000')], 100);
     for (let i = 0; i < 1000; i++) m.send(pkt(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 7000), 0);

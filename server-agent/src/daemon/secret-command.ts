@@ -17,7 +17,9 @@ export const SECRET_USAGE = `usage: knocker-agent secret new DOOR [options]
 `;
 
 /** Runs the subcommand; returns the exit status. */
-export function secretCommand(argv: string[], out = process.stdout, err = process.stderr): number {
+type Sink = { write(text: string): unknown };
+
+export function secretCommand(argv: string[], out: Sink = process.stdout, err: Sink = process.stderr): number {
   const fail = (msg: string) => {
     err.write(`knocker-agent secret: ${msg}\n`);
     return argv.length === 0 || msg.startsWith('usage') ? 2 : 1;

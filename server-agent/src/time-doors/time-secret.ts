@@ -105,11 +105,9 @@ export function parseShare(input: string): { share?: TimeDoorShare; problems: st
   if (!protocols) problems.push('protocols: tcp, udp or tcp,udp');
   const num = (k: string) => (/^\d+$/.test(fields.get(k) ?? '') ? Number(fields.get(k)) : NaN);
   const spec: TimeSequenceSpec = { step: num('step'), length: num('length'), portLo: ports?.[0] ?? 0, portHi: ports?.[1] ?? 0, protocols: (protocols ?? []) as Proto[] };
-  if (ports && protocols) problems.push(...specProblems(spec));
-  else {
-    if (Number.isNaN(spec.step)) problems.push('step: missing');
-    if (Number.isNaN(spec.length)) problems.push('length: missing');
-  }
+  if (Number.isNaN(spec.step)) problems.push('step: missing or not a whole number');
+  if (Number.isNaN(spec.length)) problems.push('length: missing or not a whole number');
+  if (ports && protocols && !Number.isNaN(spec.step) && !Number.isNaN(spec.length)) problems.push(...specProblems(spec));
   if (problems.length > 0) return { problems };
   return { share: { door, secret: secret as Buffer, spec, host: fields.get('host') || undefined }, problems };
 }
