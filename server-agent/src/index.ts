@@ -12,3 +12,23 @@ export {
 export type { StrictSequenceResult, KnockdSequenceResult, KnockdSequenceOk, KnockdSequenceError } from './config/sequence-grammar.js';
 export { parseKnockdConfig, loadKnockdConfig, formatProblem, DEFAULT_SEQ_TIMEOUT, DEFAULT_CMD_TIMEOUT } from './config/knockd-config.js';
 export type { ParseKnockdConfigOptions, ParseKnockdConfigResult } from './config/knockd-config.js';
+
+// Time-based doors (docs/time-based-sequences.md): the one definition of the scheme, and the
+// share format that `knocker-agent secret new` prints and the app imports.
+export {
+  TIME_SCHEME,
+  DEFAULT_TIME_STEP,
+  DEFAULT_TIME_LENGTH,
+  DEFAULT_TIME_PORTS,
+  MAX_TIME_LENGTH,
+  MIN_SECRET_BYTES,
+  windowAt,
+  deriveSequence,
+  checkSpec,
+  specProblems,
+  parsePortRange,
+  parseProtocols,
+} from './time-doors/time-sequence.js';
+export type { TimeSequenceSpec } from './time-doors/time-sequence.js';
+export { SECRET_BYTES, newSecret, encodeSecret, decodeSecret, shareLink, shareText, parseShare } from './time-doors/time-secret.js';
+export type { TimeDoorShare } from './time-doors/time-secret.js';

@@ -244,7 +244,6 @@ export class Agent {
     const next = this.doors.nextDeadline();
     if (next === undefined || next >= this.expiryAt) return;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    if (this.windowTimer) clearTimeout(this.windowTimer);
     this.expiryAt = next;
     this.expiryTimer = setTimeout(() => {
       this.expiryTimer = undefined;
