@@ -10,15 +10,13 @@ import { Attempt } from '../doors/attempt-list.js';
 import { ReverseDns } from '../doors/reverse-dns.js';
 import { CommandRunner } from '../commands/command-runner.js';
 import { loadKnockdConfig, formatProblem } from '../config/knockd-config.js';
-import { OneTimeSequenceFile } from '../config/one-time-sequences.js';
-import { sameSequence } from '../config/sequence-grammar.js';
 import { buildCaptureFilter } from '../capture/bpf-filter.js';
 import { TcpdumpCapture, CaptureStats } from '../capture/tcpdump-capture.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
 import { debugPacketLine } from './debug-lines.js';
 import { OpenJournal, DEFAULT_STATE_DIR, entryKey } from '../firewall/open-journal.js';
 import { FirewallOpener } from '../firewall/firewall-opener.js';
-import { TimeDoorWindows, SKEW_WINDOWS } from '../time-doors/time-door-windows.js';
+import { DoorCatalog } from './door-catalog.js';
 import { CaptureCounters } from './stats-file.js';
 
 /** A start-up failure: one line for the user, exit status 1. */
@@ -35,8 +33,7 @@ export class Agent {
   private readonly journal: OpenJournal;
   private readonly opener: FirewallOpener;
   private readonly dns?: ReverseDns;
-  private oneTime = new Map<Door, OneTimeSequenceFile>();
-  private timeWindows: TimeDoorWindows;
+  private catalog: DoorCatalog;
   private windowTimer?: NodeJS.Timeout;
   private captures: TcpdumpCapture[] = [];
   private watcher?: AddressWatcher;
@@ -57,9 +54,9 @@ export class Agent {
     this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit', journal: this.journal });
     this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();
-    this.timeWindows = new TimeDoorWindows(config.doors);
+    this.catalog = new DoorCatalog(config.doors, this.log);
     this.doors = new DoorState(
-      this.timeWindows.active(Date.now()),
+      this.catalog.active(Date.now()),
       {
         started: (a) => this.onStarted(a),
         stage: (a, n) => this.log.log(`${this.who(a)}: ${a.door.name}: Stage ${n}`),
@@ -72,7 +69,6 @@ export class Agent {
       },
       { maxAttempts: opts.maxAttempts, isLocal: (addr) => this.local.has(addr) },
     );
-    this.openOneTimeFiles(config);
   }
 
   /** Start capturing on every interface; resolves once all are listening. */
@@ -101,7 +97,7 @@ export class Agent {
       for (const e of entries) {
         if (e.kind !== 'used') continue;
         if (e.deadline <= Date.now()) this.journal.delete(entryKey(e));
-        else this.timeWindows.markUsed(e.door, e.window);
+        else this.catalog.markUsed(e.door, e.window);
       }
       if (entries.length > 0) this.log.verbose(`journal ${this.journal.file}: ${entries.length} open window(s) from an earlier run`);
     } catch (e) {
@@ -119,11 +115,8 @@ export class Agent {
       return;
     }
     this.config = config;
-    this.openOneTimeFiles(config);
-    const used = this.timeWindows;
-    this.timeWindows = new TimeDoorWindows(config.doors);
-    for (const e of this.journal.all()) if (e.kind === 'used' && used.isUsed(e.door, e.window)) this.timeWindows.markUsed(e.door, e.window);
-    this.doors.setDoors(this.timeWindows.active(Date.now()));
+    this.catalog = new DoorCatalog(config.doors, this.log, this.catalog);
+    this.doors.setDoors(this.catalog.active(Date.now()));
     this.armWindowTimer();
     this.armExpiry();
     void this.opener.setDoors(config.doors);
@@ -163,41 +156,17 @@ export class Agent {
     };
   }
 
-  private openOneTimeFiles(config: KnockdConfig): void {
-    this.oneTime = new Map();
-    for (const door of config.doors) {
-      if (door.oneTimeFile) this.oneTime.set(door, new OneTimeSequenceFile(door.oneTimeFile));
-    }
-  }
-
   private refreshAddresses(): void {
     const { v4, v6 } = localAddresses(this.interfaces, this.opts.ipv4Only);
     this.local = new Set([...v4, ...v6]);
   }
 
   private filterFor(iface: string): string {
-    const doors = this.timeWindows.forFilter(Date.now()).filter((d) => !d.disabled).map((d) => this.withNextOneTime(d));
-    const filter = buildCaptureFilter(doors, localAddresses([iface], this.opts.ipv4Only), {
+    const filter = buildCaptureFilter(this.catalog.forFilter(Date.now()), localAddresses([iface], this.opts.ipv4Only), {
       ipv4Only: this.opts.ipv4Only,
     });
     this.log.debug(`adding pcap expression on ${iface}: ${filter}`);
     return filter;
-  }
-
-  /**
-   * A one-time door's filter also admits its next sequence, so a knock sent right after the
-   * door opened is captured while tcpdump restarts with the new filter (knockd recompiles in
-   * process). The state machine still counts only the current sequence.
-   */
-  private withNextOneTime(door: Door): Door {
-    const file = this.oneTime.get(door);
-    if (!file) return door;
-    try {
-      const next = file.remaining().find((e) => !sameSequence(e.knocks, door.sequence));
-      return next ? { ...door, sequence: [...door.sequence, ...next.knocks] } : door;
-    } catch {
-      return door; // unreadable now: the rotation reports it
-    }
   }
 
   private updateFilters(): void {
@@ -281,57 +250,34 @@ export class Agent {
       this.log.error(`${door.name}: ${(e as Error).message}`);
     }
     if (door.firewall) void this.opener.open(door, a.src, a.family);
-    const file = this.oneTime.get(door);
-    if (file) this.rotateOneTime(door, file);
-    const timed = this.timeWindows.windowOf(door);
-    if (timed) this.useWindow(a, timed.template, timed.window);
-  }
-
-  /** A time door's window opened: it is used up (replay cache, journaled) and leaves the filter. */
-  private useWindow(a: Attempt, template: Door, window: number): void {
-    const step = template.time?.step ?? 30;
-    this.timeWindows.markUsed(template.name, window);
-    a.door.disabled = true; // at once: no other attempt on this window may open it
-    // Accepted until the server's clock is past window + SKEW; remembered that long.
-    this.journal.put({ kind: 'used', door: template.name, window, src: a.src, family: a.family, deadline: (window + SKEW_WINDOWS + 1) * step * 1000 });
-    // Not inside the state machine's packet handling: after it.
-    queueMicrotask(() => {
-      this.doors.setDoors(this.timeWindows.active(Date.now()), { keepAttempts: true });
+    const change = this.catalog.opened(door);
+    if (change.kind === 'one-time') {
+      // Its sequence changed (or it is disabled): attempts on the old one go, and the filter follows.
+      this.doors.dropDoor(door);
+      this.doors.doorsChanged();
       this.updateFilters();
-    });
+    } else if (change.kind === 'window') {
+      this.journal.put({ kind: 'used', door: change.door, window: change.window, src: a.src, family: a.family, deadline: change.until });
+      // Not inside the state machine's packet handling: after it.
+      queueMicrotask(() => this.refreshDoors());
+    }
   }
 
-  /** At each change of window: new concrete doors (attempts in progress kept) and filters. */
+  /** The accepted time windows moved on or one was used: new concrete doors, attempts kept. */
+  private refreshDoors(): void {
+    this.doors.setDoors(this.catalog.active(Date.now()), { keepAttempts: true });
+    this.armExpiry();
+    this.updateFilters();
+  }
+
+  /** At each change of window. */
   private armWindowTimer(): void {
     if (this.windowTimer) clearTimeout(this.windowTimer);
-    const next = this.timeWindows.nextChange(Date.now());
+    const next = this.catalog.nextChange(Date.now());
     if (next === undefined) return;
     this.windowTimer = setTimeout(() => {
-      this.doors.setDoors(this.timeWindows.active(Date.now()), { keepAttempts: true });
-      this.armExpiry();
-      this.updateFilters();
+      this.refreshDoors();
       this.armWindowTimer();
     }, Math.max(0, next - Date.now()) + 5);
-  }
-
-  /** One-time doors: strike the used line, load the next, rebuild the filter (both families: B5). */
-  private rotateOneTime(door: Door, file: OneTimeSequenceFile): void {
-    let next;
-    try {
-      file.consume(door.sequence);
-      next = file.current();
-    } catch (e) {
-      this.log.error(`error while disabling used one time sequence for door ${door.name} --> disabling the door (${(e as Error).message})`);
-    }
-    this.doors.dropDoor(door);
-    if (next && next.length > 0) {
-      door.sequence = next;
-    } else {
-      // knockd aborts here with a double free (B3); we disable this door and keep serving the rest.
-      if (!door.disabled) this.log.error(`no more sequences left in the one time sequences file for door ${door.name} --> disabling the door`);
-      door.disabled = true;
-    }
-    this.doors.doorsChanged();
-    this.updateFilters();
   }
 }
