@@ -149,6 +149,15 @@ for case in json.load(sys.stdin):
       const errSink = { write: (s: string) => (err += s) };
       assert.equal(secretCommand(['new', 'door', '--file', file, '-c', conf], errSink, errSink), 1);
       assert.match(err, /exists: remove it first/);
+      // The door's Time_ settings and secret path come from the config when it has them.
+      const conf2 = path.join(dir, 'knockd2.conf');
+      const file2 = path.join(dir, 'from-conf.secret');
+      fs.writeFileSync(conf2, `[door2]\n  Time_Secret_File = ${file2}\n  Time_Step = 60\n  Time_Length = 6\n  Time_Ports = 30000-30999\n  Time_Protocols = udp\n`);
+      out = '';
+      assert.equal(secretCommand(['new', 'door2', '-c', conf2], sink, sink), 0, out);
+      assert.ok(fs.existsSync(file2));
+      const share2 = parseShare(out.split('\n').find((l) => l.startsWith('knocker://')) as string).share!;
+      assert.deepEqual(share2.spec, { step: 60, length: 6, portLo: 30000, portHi: 30999, protocols: ['udp'] });
       assert.equal(secretCommand(['new', 'door', '--ports', '1-10', '--file', path.join(dir, 'x'), '-c', conf], errSink, errSink), 1);
       assert.match(err, /at least 256 ports/);
     } finally {

@@ -124,15 +124,15 @@ function readTimeKey(key: string, value: string, door: Door, line: number, error
 }
 
 /** Whole-door checks once the section is read; `baseDir` resolves a relative Time_Secret_File. */
-export function checkDoorExtension(door: Door, error: Report, warn: Report, baseDir = process.cwd()): void {
-  checkTimeDoor(door, error, warn, baseDir);
+export function checkDoorExtension(door: Door, error: Report, warn: Report, baseDir = process.cwd(), readSecrets = true): void {
+  checkTimeDoor(door, error, warn, baseDir, readSecrets);
   const fw = door.firewall;
   if (!fw) return;
   if (fw.open.length === 0) error(fw.line, `section '${door.name}': Open_Seconds, Firewall or Zone without Open = PORT/PROTO: nothing to open`);
   if (fw.zone !== undefined && fw.backend !== 'firewalld') error(fw.line, `section '${door.name}': Zone applies to Firewall = firewalld only`);
 }
 
-function checkTimeDoor(door: Door, error: Report, warn: Report, baseDir: string): void {
+function checkTimeDoor(door: Door, error: Report, warn: Report, baseDir: string, readSecrets: boolean): void {
   const t = door.time;
   if (!t) return;
   const where = `section '${door.name}'`;
@@ -143,6 +143,7 @@ function checkTimeDoor(door: Door, error: Report, warn: Report, baseDir: string)
     return;
   }
   t.secretFile = path.resolve(baseDir, t.secretFile);
+  if (!readSecrets) return;
   const r = readSecretFile(t.secretFile);
   if (r.error) error(t.line, `${where}: Time_Secret_File ${r.error}`);
   else t.secret = r.secret;

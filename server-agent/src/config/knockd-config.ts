@@ -26,6 +26,8 @@ import {
 
 export interface ParseKnockdConfigOptions {
   /** Directory against which a relative One_Time_Sequences path is resolved (default: process.cwd(), as knockd). */
+  /** false: do not read Time_Secret_File (the secret command creates it). */
+  readTimeSecrets?: boolean;
   baseDir?: string;
   /**
    * false: do not open One_Time_Sequences files. The door keeps the sequence of its Sequence line
@@ -316,7 +318,7 @@ export function parseKnockdConfig(
   // ---- whole-file checks ----------------------------------------------------------------------
   for (const state of doors) {
     const door = state.door;
-    checkDoorExtension(door, error, warn, opts.baseDir);
+    checkDoorExtension(door, error, warn, opts.baseDir, opts.readTimeSecrets !== false);
     if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread && !door.time) {
       error(door.line, `error: section '${door.name}' has an empty knock sequence (no Sequence or One_Time_Sequences line in this section)`, 'add a line such as Sequence = 7000,8000,9000');
     }

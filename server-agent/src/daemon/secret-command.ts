@@ -48,7 +48,7 @@ export function secretCommand(argv: string[], out: Sink = process.stdout, err: S
   } catch {
     if (opts.has('config')) return fail(`cannot read ${configPath}`);
   }
-  const existing = text ? parseKnockdConfig(text, configPath, { readOneTime: false }).config?.doors.find((d) => d.name === door)?.time : undefined;
+  const existing = text ? parseKnockdConfig(text, configPath, { readOneTime: false, readTimeSecrets: false }).config?.doors.find((d) => d.name === door)?.time : undefined;
   const ports = opts.has('ports') ? parsePortRange(opts.get('ports') as string) : [existing?.portLo ?? DEFAULT_TIME_PORTS[0], existing?.portHi ?? DEFAULT_TIME_PORTS[1]];
   const protocols = opts.has('protocols') ? parseProtocols(opts.get('protocols') as string) : existing?.protocols ?? ['tcp'];
   if (!ports) return fail(`--ports "${opts.get('ports')}" is not LOW-HIGH`);
