@@ -26,9 +26,9 @@ import {
 
 export interface ParseKnockdConfigOptions {
   /** Directory against which a relative One_Time_Sequences path is resolved (default: process.cwd(), as knockd). */
+  baseDir?: string;
   /** false: do not read Time_Secret_File (the secret command creates it). */
   readTimeSecrets?: boolean;
-  baseDir?: string;
   /**
    * false: do not open One_Time_Sequences files. The door keeps the sequence of its Sequence line
    * (if any, else an empty one) and is not reported as empty; the caller loads the file itself.
