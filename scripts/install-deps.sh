@@ -5,7 +5,9 @@ set -euo pipefail
 PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       firewalld nftables dbus openssh-server openssh-client
       rpm systemd
-      gnome-keyring libsecret-1-dev libsecret-tools g++ make)
+      gnome-keyring libsecret-1-dev libsecret-tools g++ make
+      chromium iputils-ping fonts-dejavu-core
+      faketime)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: server-agent's tests (unit and network-namespace end-to-end) under
 # Node 20 and under Node 16 (CentOS 7's newest), the app's core, CLI and end-to-end tests
-# under Node 20, then one summary line for CI.
+# under Node 20 (with the desktop app's modules), the renderer's component tests (vitest), then
+# one summary line for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 AGENT_TESTS=server-agent/dist/test/
@@ -25,7 +26,8 @@ run_suite() { # name, command...
 
 run_suite agent-node20 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=300000 "$AGENT_TESTS"
 run_suite agent-node16 "${NODE16[@]}" --test "$AGENT_TESTS"
-run_suite app-node20 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=300000 dist/electron/core/*.test.js dist/electron/cli/*.test.js dist/test/knocker/*.test.js
+run_suite app-node20 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=300000 dist/electron/core/*.test.js dist/electron/cli/*.test.js dist/test/knocker/*.test.js dist/electron/app/*.test.js dist/electron/shared/*.test.js
+run_suite renderer node scripts/vitest-summary.js
 
 rm -rf "$out"
 [ "$total_fail" -eq 0 ] || status=1

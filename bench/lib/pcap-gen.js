@@ -1,6 +1,8 @@
 'use strict';
 // Writes classic pcap files (LINKTYPE_ETHERNET) of TCP SYNs: packet i comes from source
-// address `srcBase + i` (so N packets = N distinct sources), all to one destination and port.
+// address `srcBase + i` (so N packets = N distinct sources), all to one destination and port;
+// or, with several ports, each source sends one SYN to each port in turn (packet i: source
+// srcBase + floor(i / ports), port dports[i % ports]).
 // Frames are 54 bytes (Ethernet + IPv4 + TCP, no options) with correct IPv4 and TCP checksums.
 const fs = require('fs');
 
@@ -38,13 +40,16 @@ function fold(sum) {
 
 /**
  * Write `count` SYN frames to `file`.
- * opts: { count, srcBase: '100.64.0.1', dst, dport, srcMac, dstMac, pps (for timestamps only) }
+ * opts: { count, srcBase: '100.64.0.1', dst, dport | dports: [..], srcMac, dstMac,
+ *         pps (for timestamps only) }
  * Returns { file, count, firstSrc, lastSrc, bytes }.
  */
 function writeSynFlood(file, opts) {
   const count = opts.count;
+  const dports = opts.dports || [opts.dport];
+  const per1 = dports.length;
   const src0 = ipv4ToInt(opts.srcBase || '100.64.0.1');
-  if (src0 + count - 1 > 0xffffffff) throw new Error('source range overflows');
+  if (src0 + Math.ceil(count / per1) - 1 > 0xffffffff) throw new Error('source range overflows');
   const dst = ipv4ToInt(opts.dst);
   const dmac = macBytes(opts.dstMac);
   const smac = macBytes(opts.srcMac);
@@ -71,7 +76,6 @@ function writeSynFlood(file, opts) {
     tpl[22] = 64; // TTL
     tpl[23] = 6; // TCP
     tpl.writeUInt32BE(dst, 30);
-    tpl.writeUInt16BE(opts.dport, 36);
     tpl[46] = 0x50; // data offset 5
     tpl[47] = 0x02; // SYN
     tpl.writeUInt16BE(64240, 48); // window
@@ -89,7 +93,8 @@ function writeSynFlood(file, opts) {
         buf.writeUInt32LE(FRAME, r + 12);
         const f = r + 16;
         tpl.copy(buf, f);
-        const src = (src0 + i) >>> 0;
+        const src = (src0 + Math.floor(i / per1)) >>> 0;
+        buf.writeUInt16BE(dports[i % per1], f + 36);
         buf.writeUInt16BE(i & 0xffff, f + 18); // IP id
         buf.writeUInt32BE(src, f + 26);
         buf.writeUInt16BE(0, f + 24);
@@ -108,7 +113,7 @@ function writeSynFlood(file, opts) {
   } finally {
     fs.closeSync(fd);
   }
-  return { file, count, firstSrc: intToIpv4(src0), lastSrc: intToIpv4(src0 + count - 1), bytes: 24 + count * RECORD };
+  return { file, count, sources: Math.ceil(count / per1), firstSrc: intToIpv4(src0), lastSrc: intToIpv4(src0 + Math.ceil(count / per1) - 1), bytes: 24 + count * RECORD };
 }
 
 module.exports = { writeSynFlood, ipv4ToInt, intToIpv4, FRAME, RECORD };

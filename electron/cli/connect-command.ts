@@ -72,9 +72,19 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
   if ([o.print, o.terminal].filter(Boolean).length > 1) throw new UsageError('--print and --terminal exclude each other');
   const verbose = !!o.verbose;
   const profile = ctx.service.get(args.positional[0]);
-  const sequence = await ctx.service.sequenceOf(profile);
+  // A time-based profile: its secret is read now, the sequence derived right before each round.
+  const sequence = await ctx.service.sequenceSourceOf(profile);
   const offset = performance.now() - t0;
-  if (verbose) ctx.err(stepLine(offset, `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`));
+  if (verbose) {
+    ctx.err(
+      stepLine(
+        offset,
+        typeof sequence === 'function'
+          ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
+          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
+      ),
+    );
+  }
 
   let waitTimeoutMs: number | undefined;
   if (o['no-wait']) waitTimeoutMs = 0;
@@ -92,7 +102,8 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
   const command = formatSshCommand(plan.ssh);
 
   if (o.print) {
-    if (o.json) ctx.json({ profile: profile.name, address: plan.target.address, family: plan.target.family, rounds: plan.rounds, timings: plan.timings, argv: [plan.ssh.file, ...plan.ssh.args], command });
+    const window = plan.window !== undefined ? { window: plan.window } : {};
+    if (o.json) ctx.json({ profile: profile.name, address: plan.target.address, family: plan.target.family, rounds: plan.rounds, ...window, timings: plan.timings, argv: [plan.ssh.file, ...plan.ssh.args], command });
     else ctx.out(command);
     return EXIT.ok;
   }

@@ -1,6 +1,9 @@
 // knocker knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:PROTO]...   (the `knock` client's arguments)
 // knocker knock [-v] [--wait] PROFILE                             (a stored profile's sequence)
 //
+// A time-based profile knocks the sequence of the current window, derived at knock time from
+// its secret (keychain) and this machine's clock.
+//
 // Ports may also be given comma-separated (`HOST 1,2,3`). Differences from `knock`, on purpose:
 // the host is resolved once for all knocks; `:UDP` means UDP (knock only knows lowercase);
 // ports outside 1-65535 and unknown protocols are errors instead of being wrapped or read as TCP.
@@ -91,14 +94,20 @@ export async function knockCommand(ctx: CliContext, argv: string[]): Promise<num
 
   if ('profile' in target) {
     const profile = ctx.service.get(target.profile, profiles);
-    let knocks = await ctx.service.sequenceOf(profile);
-    if (o.udp) knocks = knocks.map((k) => ({ port: k.port, proto: 'udp' as const }));
+    if (o.udp && profile.time) throw new UsageError(`-u: ${profile.name} is time-based; the protocols of its knocks come from its door (${profile.time.protocols.join(',')})`);
+    let source = await ctx.service.sequenceSourceOf(profile);
+    if (o.udp && typeof source !== 'function') source = source.map((k) => ({ port: k.port, proto: 'udp' as const }));
     const settings = { ...profile, family: family ?? profile.family, delayMs: delayMs ?? profile.delayMs };
     const print = eventPrinter(ctx, verbose);
-    const r = await knockAndWait(settings, knocks, {
-      onEvent: (e) => (e.step === 'skip-wait' && !o.wait ? undefined : print(e)), waitTimeoutMs: o.wait ? undefined : 0, knockAgain: o.wait ? undefined : false });
+    const r = await knockAndWait(settings, source, {
+      onEvent: (e) => (e.step === 'skip-wait' && !o.wait ? undefined : print(e)),
+      waitTimeoutMs: o.wait ? undefined : 0,
+      knockAgain: o.wait ? undefined : false,
+    });
     if (o.json) {
-      ctx.json({ profile: profile.name, address: r.target.address, family: r.target.family, knocks: knocks.length, rounds: r.rounds, timings: r.timings });
+      const knocks = typeof source === 'function' ? profile.time?.length : source.length;
+      const extra = r.window !== undefined ? { door: profile.time?.door, window: r.window } : {};
+      ctx.json({ profile: profile.name, address: r.target.address, family: r.target.family, knocks, ...extra, rounds: r.rounds, timings: r.timings });
     }
     return EXIT.ok;
   }

@@ -4,6 +4,7 @@ import { formatSequence } from 'knocker-agent';
 
 import type { Profile, ProfileInput } from '../core/profile-schema.js';
 import { storedForm } from '../core/profile-store.js';
+import { describeTimeDoor } from '../core/time-door.js';
 import { OptionSpec, ParsedArgs, UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -61,10 +62,9 @@ export async function inputFromOptions(ctx: CliContext, args: ParsedArgs): Promi
   return input;
 }
 
-function profileJson(p: Profile, sequence?: string): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...storedForm(p) };
-  if (sequence !== undefined) out.sequence = sequence;
-  return out;
+/** A profile as the CLI prints it in JSON: what the profile file holds (never a secret), plus what was asked for. */
+export function profileJson(p: Profile, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...storedForm(p), ...extra };
 }
 
 function sshSummary(p: Profile): string {
@@ -76,16 +76,40 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');
 }
 
+/** The SEQUENCE column: never a secret unless --show-sequence asked for it. */
+function sequenceSummary(p: Profile, shown: { sequence: string; window?: number } | undefined): string {
+  if (p.time) {
+    const base = `time-based (door ${p.time.door})`;
+    if (!p.hasSequence) return `${base}, secret not set`;
+    return shown ? `${shown.sequence} (door ${p.time.door}, window ${shown.window} now)` : base;
+  }
+  return shown?.sequence ?? (p.hasSequence ? 'in keychain' : 'not set');
+}
+
 export async function listCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const args = parseArgs(argv, [{ name: 'json' }, { name: 'show-sequence' }, { name: 'help', short: 'h' }], 'knocker list');
   let profiles = ctx.service.list();
   if (args.positional.length) profiles = args.positional.map((n) => ctx.service.get(n, profiles));
-  const sequences = new Map<string, string>();
+  // A time-based profile shows the sequence of the current window (by this clock), never its secret.
+  const sequences = new Map<string, { sequence: string; window?: number }>();
   if (args.options['show-sequence']) {
-    for (const p of profiles) if (p.hasSequence) sequences.set(p.id, formatSequence(await ctx.service.sequenceOf(p)));
+    for (const p of profiles) {
+      if (!p.hasSequence) continue;
+      const source = await ctx.service.sequenceSourceOf(p);
+      if (typeof source === 'function') {
+        const t = source(Date.now());
+        sequences.set(p.id, { sequence: formatSequence(t.knocks), window: t.window });
+      } else sequences.set(p.id, { sequence: formatSequence([...source]) });
+    }
   }
   if (args.options.json) {
-    ctx.json(profiles.map((p) => profileJson(p, args.options['show-sequence'] ? (sequences.get(p.id) ?? null) as string : undefined)));
+    ctx.json(
+      profiles.map((p) => {
+        const shown = sequences.get(p.id);
+        if (!args.options['show-sequence']) return profileJson(p);
+        return profileJson(p, shown?.window !== undefined ? { sequence: shown.sequence, window: shown.window } : { sequence: shown?.sequence ?? null });
+      }),
+    );
     return EXIT.ok;
   }
   if (!profiles.length) {
@@ -94,8 +118,7 @@ export async function listCommand(ctx: CliContext, argv: string[]): Promise<numb
   }
   const rows = [['NAME', 'HOST', 'FAMILY', 'SSH', 'WAIT', 'SEQUENCE']];
   for (const p of profiles) {
-    const seq = sequences.get(p.id) ?? (p.hasSequence ? 'in keychain' : 'not set');
-    rows.push([p.name, p.host, p.family, sshSummary(p), `${p.waitTimeoutMs / 1000}s`, seq]);
+    rows.push([p.name, p.host, p.family, sshSummary(p), `${p.waitTimeoutMs / 1000}s`, sequenceSummary(p, sequences.get(p.id))]);
   }
   ctx.out(table(rows));
   return EXIT.ok;
@@ -123,9 +146,13 @@ export async function editCommand(ctx: CliContext, argv: string[]): Promise<numb
   const input = await inputFromOptions(ctx, args);
   if (args.options.name !== undefined) input.name = args.options.name;
   if (Object.keys(input).length === 0) throw new UsageError('nothing to change: give at least one option, e.g. --host, --sequence -, --port');
+  const before = ctx.service.get(args.positional[0]);
   const p = await ctx.service.edit(args.positional[0], input);
   if (args.options.json) ctx.json(profileJson(p));
-  else ctx.err(`updated ${p.name}${input.sequence !== undefined ? ' (new sequence stored in the keychain)' : ''}`);
+  else {
+    const what = input.sequence !== undefined ? ` (new sequence stored in the keychain${before.time ? `; no longer time-based, door ${before.time.door} dropped` : ''})` : p.time ? ` (still time-based: ${describeTimeDoor(p.time)})` : '';
+    ctx.err(`updated ${p.name}${what}`);
+  }
   return EXIT.ok;
 }
 

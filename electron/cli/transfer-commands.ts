@@ -1,4 +1,5 @@
 // knocker import knockd FILE --host HOST | import ssh-config [FILE] | import json FILE|-
+// knocker import time TEXT|LINK|- --name NAME (time-commands.ts; also knocker import-time)
 // knocker export [NAME...] [--with-secrets] [-o FILE]
 
 import * as fs from 'fs';
@@ -13,6 +14,7 @@ import { importSshConfig } from '../core/ssh-config-import.js';
 import { UsageError, parseArgs } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
+import { importTimeCommand } from './time-commands.js';
 
 const COMMON = [
   { name: 'replace' },
@@ -47,6 +49,7 @@ function printReport(ctx: CliContext, report: ImportReport, notes: Map<string, s
 
 export async function importCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const [kind, ...rest] = argv;
+  if (kind === 'time') return importTimeCommand(ctx, rest, 'knocker import time');
   const o = { dryRun: false, json: false, replace: false };
   const items: ImportItem[] = [];
   const notes = new Map<string, string[]>();
@@ -104,8 +107,8 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
   } else {
     throw new UsageError(
       kind === undefined
-        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], or json FILE'
-        : `unknown import source "${kind}": use knockd, ssh-config or json`,
+        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], json FILE, or time TEXT|LINK|- --name NAME'
+        : `unknown import source "${kind}": use knockd, ssh-config, json or time`,
     );
   }
 
@@ -121,7 +124,10 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
   const entries: ExportEntry[] = [];
   for (const p of profiles) {
     const e: ExportEntry = { profile: p };
-    if (withSecrets && p.hasSequence) e.sequence = await ctx.service.sequenceOf(p);
+    if (withSecrets && p.hasSequence) {
+      if (p.time) e.timeSecret = await ctx.service.timeSecretOf(p);
+      else e.sequence = await ctx.service.sequenceOf(p);
+    }
     entries.push(e);
   }
   const text = `${JSON.stringify(buildExport(entries, withSecrets), null, 2)}\n`;
@@ -132,10 +138,11 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
     } catch (err) {
       throw new KnockerError('storage', `cannot write ${out}: ${errorText(err)}`);
     }
-    ctx.err(`exported ${entries.length} profile${entries.length === 1 ? '' : 's'} to ${out}${withSecrets ? ' WITH their knock sequences in clear: keep this file safe' : ' (without sequences)'}`);
+    const secrets = entries.some((e) => e.timeSecret) ? ' (and time-door secrets)' : '';
+    ctx.err(`exported ${entries.length} profile${entries.length === 1 ? '' : 's'} to ${out}${withSecrets ? ` WITH their knock sequences in clear${secrets}: keep this file safe` : ' (without sequences or secrets)'}`);
   } else {
     ctx.io.stdout.write(text);
-    if (withSecrets) ctx.err('warning: this export holds knock sequences in clear');
+    if (withSecrets) ctx.err('warning: this export holds knock sequences and time-door secrets in clear');
   }
   return EXIT.ok;
 }

@@ -20,7 +20,10 @@ commands:
   import knockd FILE --host HOST                one profile per door of a knockd.conf
   import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
   import json FILE|-                            profiles exported by knocker export
-  export [NAME...] [--with-secrets] [-o FILE]   profiles as JSON (no sequences unless --with-secrets)
+  import-time TEXT|LINK|- --name NAME [--host HOST]
+                                                a time-based door, from what knocker-agent secret new
+                                                printed ("-": read it from stdin)
+  export [NAME...] [--with-secrets] [-o FILE]   profiles as JSON (no secrets unless --with-secrets)
 
 Run knocker COMMAND --help for a command's options. Exit status: 0 ok, 1 unexpected error,
 2 usage or invalid field, 3 no such profile or name taken, 4 keychain unavailable or locked,
@@ -89,11 +92,26 @@ e.g. knocker connect web1 -- -L 8080:localhost:80 uptime. KNOCKER_SSH overrides 
   import: `usage: knocker import knockd FILE --host HOST [--prefix P] [--family F] [--replace] [--dry-run] [--json]
        knocker import ssh-config [FILE] [--sequence SEQ|-] [--only ALIAS,...] [--replace] [--dry-run] [--json]
        knocker import json FILE|- [--replace] [--dry-run] [--json]
+       knocker import time TEXT|LINK|- --name NAME [--host HOST] [--replace] (see knocker import-time --help)
   --replace     update profiles of the same name (default: skip them)
   -n, --dry-run show what would be imported, change nothing
 `,
+  'import-time': `usage: knocker import-time TEXT|LINK|- --name NAME [--host HOST] [--replace] [options]
+Adds a profile for a time-based door of knocker-agent: its sequence changes every window
+(Time_Step seconds) and each window's sequence opens once, so a recorded knock cannot be
+replayed. Give what knocker-agent secret new DOOR printed: the text form (door:, secret:, ...),
+the knocker://time-door?... link, or the whole output. "-" reads it from stdin, which keeps the
+secret out of your shell history and the process list. The door settings go to the profile
+file, the secret only to the keychain. Knocking derives the current window's sequence from this
+machine's clock (the agent accepts one window of skew either way).
+  --name NAME            the profile's name (required)
+  --host HOST            the server (default: the host the link names)
+  --replace              make the existing profile of that name knock this door (its id and
+                         other settings stay; its keychain item is overwritten)
+${PROFILE_FIELDS.split('\n').filter((l, i, a) => !/--sequence|--host|which keeps it out|\(\"-\": read it/.test(l)).join('\n')}
+`,
   export: `usage: knocker export [NAME...] [--with-secrets] [-o FILE]
-  --with-secrets   include the knock sequences (read from the keychain) in clear
+  --with-secrets   include the knock sequences and time-door secrets (read from the keychain) in clear
   -o, --output F   write to a file (mode 600) instead of stdout
 `,
 };

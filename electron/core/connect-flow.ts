@@ -1,6 +1,7 @@
 // Knock, wait, connect: the main job. The host is resolved once; that one address is knocked,
 // probed and handed to ssh. Each step reports when it happened, for the CLI's -v, the tray's
-// notifications and the demo.
+// notifications and the demo. A time-based profile's sequence is derived from the local clock
+// right before each round of knocks (step 'sequence'), so a second round uses its own window.
 
 import type { Knock } from 'knocker-agent';
 
@@ -9,9 +10,12 @@ import { KnockerError } from './errors.js';
 import { knockFailureError, sendKnocks } from './knock-sender.js';
 import { WaitForPortResult, waitForPort } from './port-waiter.js';
 import type { ProfileSettings } from './profile-schema.js';
+import type { SequenceSource } from './profile-service.js';
 import { BuildSshOptions, SshInvocation, buildSshInvocation } from './ssh-command.js';
 
-export type FlowStep = 'resolved' | 'knock' | 'knocked' | 'probe' | 'open' | 'retry' | 'skip-wait' | 'ssh';
+export type { SequenceSource };
+
+export type FlowStep = 'resolved' | 'sequence' | 'knock' | 'knocked' | 'probe' | 'open' | 'retry' | 'skip-wait' | 'ssh';
 
 export interface FlowEvent {
   step: FlowStep;
@@ -29,6 +33,8 @@ export interface KnockFlowOptions {
   knockAgain?: boolean;
   /** Resolver (tests). */
   lookup?: LookupAll;
+  /** The clock a time-based sequence is derived from (epoch ms; default Date.now). */
+  now?: () => number;
   /** Report every probe, not only the one that connected. */
   verboseProbes?: boolean;
 }
@@ -37,6 +43,8 @@ export interface KnockFlowResult {
   target: ResolvedTarget;
   /** Times the sequence was sent (2 after a retry). */
   rounds: number;
+  /** Time-based doors: the window of the last round, by this machine's clock. */
+  window?: number;
   /** The final wait, when there was one. */
   wait?: WaitForPortResult;
   /** Milliseconds since the flow started: resolved, last knock sent, port open (or gave up). */
@@ -44,7 +52,7 @@ export interface KnockFlowResult {
 }
 
 /** Resolve, knock and (unless told not to) wait for the SSH port. Throws port-timeout if it stays shut. */
-export async function knockAndWait(profile: ProfileSettings, sequence: readonly Knock[], opts: KnockFlowOptions = {}): Promise<KnockFlowResult> {
+export async function knockAndWait(profile: ProfileSettings, sequence: SequenceSource, opts: KnockFlowOptions = {}): Promise<KnockFlowResult> {
   const t0 = performance.now();
   const at = (): number => performance.now() - t0;
   const emit = (step: FlowStep, message: string): void => opts.onEvent?.({ step, atMs: at(), message });
@@ -59,15 +67,26 @@ export async function knockAndWait(profile: ProfileSettings, sequence: readonly 
   const onOuterAbort = (): void => stop.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let localFailure: KnockerError | undefined;
+  let window: number | undefined;
+
+  const knocksNow = (): readonly Knock[] => {
+    if (typeof sequence !== 'function') return sequence;
+    const now = (opts.now ?? Date.now)();
+    const t = sequence(now);
+    window = t.window;
+    emit('sequence', `door ${t.door}: sequence of window ${t.window} (${t.step} s windows, ${((t.endsAtMs - now) / 1000).toFixed(1)} s left), from this machine's clock`);
+    return t.knocks;
+  };
 
   const knockOnce = async (round: number): Promise<void> => {
-    const sent = await sendKnocks(target, sequence, {
+    const knocks = knocksNow();
+    const sent = await sendKnocks(target, knocks, {
       delayMs: profile.delayMs,
       signal: opts.signal,
-      onKnock: (e) => emit('knock', `${round > 1 ? '(again) ' : ''}knock ${e.index + 1}/${sequence.length}: ${e.knock.proto} ${shown}:${e.knock.port}`),
+      onKnock: (e) => emit('knock', `${round > 1 ? '(again) ' : ''}knock ${e.index + 1}/${knocks.length}: ${e.knock.proto} ${shown}:${e.knock.port}`),
     });
     timings.knockedMs = at();
-    emit('knocked', `${sequence.length} knock${sequence.length === 1 ? '' : 's'} sent in ${sent.durationMs.toFixed(1)} ms`);
+    emit('knocked', `${knocks.length} knock${knocks.length === 1 ? '' : 's'} sent in ${sent.durationMs.toFixed(1)} ms`);
     void sent.settled.then((failures) => {
       if (failures.length && !localFailure) {
         localFailure = knockFailureError(target, failures);
@@ -96,7 +115,7 @@ export async function knockAndWait(profile: ProfileSettings, sequence: readonly 
       const settled = await new Promise<void>((r) => setTimeout(r, 60)).then(() => localFailure);
       if (settled) throw settled;
       timings.totalMs = at();
-      return { target, rounds, timings };
+      return { target, rounds, window, timings };
     }
 
     const knockAgain = opts.knockAgain ?? profile.knockAgain;
@@ -122,7 +141,7 @@ export async function knockAndWait(profile: ProfileSettings, sequence: readonly 
       );
     }
     timings.openMs = at();
-    return { target, rounds, wait, timings };
+    return { target, rounds, window, wait, timings };
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
@@ -135,7 +154,7 @@ export interface ConnectPlan extends KnockFlowResult {
 /** knockAndWait, then the ssh command for the knocked address. */
 export async function prepareConnect(
   profile: ProfileSettings,
-  sequence: readonly Knock[],
+  sequence: SequenceSource,
   opts: KnockFlowOptions & BuildSshOptions = {},
 ): Promise<ConnectPlan> {
   const r = await knockAndWait(profile, sequence, opts);

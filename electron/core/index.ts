@@ -3,6 +3,7 @@
 
 export * from './errors.js';
 export * from './profile-schema.js';
+export * from './time-door.js';
 export * from './config-paths.js';
 export * from './atomic-file.js';
 export * from './profile-store.js';

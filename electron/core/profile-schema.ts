@@ -4,6 +4,8 @@
 //
 // A profile's knock sequence is a secret: it is part of a ProfileDraft (what the user enters)
 // but never of a Profile (what is stored in the profile file); it lives in the OS keychain.
+// A time-based profile (time-door.ts) has no fixed sequence: its door settings (`time`) are
+// stored like any setting, and the door's secret (`timeSecret`) goes to the keychain instead.
 
 import { formatSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
@@ -26,6 +28,7 @@ import {
   isBlank,
   literalFamily,
 } from './profile-fields.js';
+import { TimeDoorSettings, checkTimeDoor, checkTimeSecret } from './time-door.js';
 
 export * from './profile-fields.js';
 
@@ -58,19 +61,26 @@ export interface ProfileSettings {
   /** Knock the whole sequence once more if the port did not open in time. */
   knockAgain: boolean;
   ssh: SshSettings;
+  /** Set for a time-based door: the sequence is derived from the keychain's secret and the clock at knock time. */
+  time?: TimeDoorSettings;
 }
 
 /** A profile as stored in the profile file. The sequence is not here: it is in the keychain. */
 export interface Profile extends ProfileSettings {
   /** Stable identifier; the keychain account of the profile's secret. */
   id: string;
-  /** The keychain holds a sequence for this profile (so a missing item can be told from a locked keychain). */
+  /**
+   * The keychain holds this profile's secret: its sequence, or for a time-based profile the
+   * door's secret (so a missing item can be told from a locked keychain).
+   */
   hasSequence: boolean;
 }
 
 /** What the user enters: settings plus, optionally, the sequence. */
 export interface ProfileDraft extends ProfileSettings {
   sequence?: Knock[];
+  /** The secret of a time-based door (with `time`). */
+  timeSecret?: Buffer;
 }
 
 /** Loosely typed input, as it comes from a command line, a JSON file or a form. */
@@ -82,6 +92,10 @@ export interface ProfileInput {
   delayMs?: unknown;
   waitTimeoutMs?: unknown;
   knockAgain?: unknown;
+  /** A time-based door: {door, step, length, ports, protocols}; null removes it (edit). */
+  time?: unknown;
+  /** Its secret, base64url (as knocker-agent secret new prints it) or bytes. */
+  timeSecret?: unknown;
   ssh?: {
     user?: unknown;
     port?: unknown;
@@ -96,7 +110,7 @@ export interface ProfileInput {
 export interface ValidateOptions {
   /** Prefix for field names, e.g. `profiles[2].`. */
   fieldPrefix?: string;
-  /** The sequence must be present (default true). */
+  /** The sequence (for a time-based profile: its secret) must be present (default true). */
   requireSequence?: boolean;
 }
 
@@ -111,8 +125,25 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
   const host = checkHost(input.host, `${p}host`, problems);
   const family = checkFamily(input.family, `${p}family`, problems);
   let sequence: Knock[] | undefined;
-  if (input.sequence !== undefined && input.sequence !== null) sequence = checkSequence(input.sequence, `${p}sequence`, problems);
-  else if (opts.requireSequence !== false) checkSequence(undefined, `${p}sequence`, problems);
+  let time: TimeDoorSettings | undefined;
+  let timeSecret: Buffer | undefined;
+  const given = (v: unknown): boolean => v !== undefined && v !== null;
+  if (given(input.time)) {
+    time = checkTimeDoor(input.time, `${p}time`, problems);
+    if (given(input.sequence)) {
+      problems.push({ field: `${p}sequence`, message: 'a time-based profile derives its sequence from its secret and the clock: give a sequence or a time-based door, not both' });
+    }
+    if (given(input.timeSecret)) timeSecret = checkTimeSecret(input.timeSecret, `${p}timeSecret`, problems);
+    else if (opts.requireSequence !== false) {
+      problems.push({ field: `${p}timeSecret`, message: 'is required: the secret of the time-based door (import it with knocker import-time)' });
+    }
+  } else {
+    if (given(input.timeSecret)) {
+      problems.push({ field: `${p}time`, message: 'is required with a time-door secret: the door settings (door, step, length, ports, protocols)' });
+    }
+    if (given(input.sequence)) sequence = checkSequence(input.sequence, `${p}sequence`, problems);
+    else if (opts.requireSequence !== false) checkSequence(undefined, `${p}sequence`, problems);
+  }
   const delayMs = isBlank(input.delayMs) ? DEFAULTS.delayMs : checkInteger(input.delayMs, `${p}delayMs`, 0, LIMITS.delayMsMax, 'milliseconds', problems);
   const waitTimeoutMs = isBlank(input.waitTimeoutMs)
     ? DEFAULTS.waitTimeoutMs
@@ -136,8 +167,12 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
       problems.push({ field: `${p}family`, message: `is ${family} but host ${host} is an ${lit === 'ipv4' ? 'IPv4' : 'IPv6'} address` });
     }
   }
-  if (sequence && delayMs !== undefined && delayMs * (sequence.length - 1) > 60_000) {
-    problems.push({ field: `${p}delayMs`, message: `${delayMs} ms between ${sequence.length} knocks takes over a minute; knock daemons time out long before` });
+  const knockCount = sequence?.length ?? time?.length;
+  if (knockCount && delayMs !== undefined && delayMs * (knockCount - 1) > 60_000) {
+    problems.push({ field: `${p}delayMs`, message: `${delayMs} ms between ${knockCount} knocks takes over a minute; knock daemons time out long before` });
+  }
+  if (time && delayMs !== undefined && delayMs * (time.length - 1) > time.step * 1000) {
+    problems.push({ field: `${p}delayMs`, message: `${delayMs} ms between ${time.length} knocks outlasts the door's ${time.step} s window` });
   }
   if (problems.length > 0) return { problems };
 
@@ -154,7 +189,9 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
     knockAgain: knockAgain as boolean,
     ssh,
   };
+  if (time) draft.time = time;
   if (sequence) draft.sequence = sequence;
+  if (timeSecret) draft.timeSecret = timeSecret;
   return { draft };
 }
 
@@ -167,7 +204,7 @@ export function parseDraft(input: ProfileInput, opts: ValidateOptions = {}): Pro
 
 /** The settings of a profile or draft as loosely typed input (to merge a patch onto). */
 export function settingsAsInput(s: ProfileSettings): ProfileInput {
-  return {
+  const input: ProfileInput = {
     name: s.name,
     host: s.host,
     family: s.family,
@@ -176,6 +213,12 @@ export function settingsAsInput(s: ProfileSettings): ProfileInput {
     knockAgain: s.knockAgain,
     ssh: { ...s.ssh, options: [...s.ssh.options] },
   };
+  if (s.time) input.time = copyTime(s.time);
+  return input;
+}
+
+function copyTime(t: TimeDoorSettings): TimeDoorSettings {
+  return { door: t.door, step: t.step, length: t.length, portLo: t.portLo, portHi: t.portHi, protocols: [...t.protocols] };
 }
 
 /**
@@ -184,7 +227,7 @@ export function settingsAsInput(s: ProfileSettings): ProfileInput {
  */
 export function mergeInput(base: ProfileInput, patch: ProfileInput): ProfileInput {
   const out: ProfileInput = { ...base, ssh: { ...(base.ssh ?? {}) } };
-  for (const key of ['name', 'host', 'family', 'sequence', 'delayMs', 'waitTimeoutMs', 'knockAgain'] as const) {
+  for (const key of ['name', 'host', 'family', 'sequence', 'delayMs', 'waitTimeoutMs', 'knockAgain', 'time', 'timeSecret'] as const) {
     if (patch[key] !== undefined) out[key] = patch[key];
   }
   if (patch.ssh && typeof patch.ssh === 'object') {
@@ -201,7 +244,7 @@ export function settingsOf(d: ProfileSettings): ProfileSettings {
   if (d.ssh.user !== undefined) ssh.user = d.ssh.user;
   if (d.ssh.identityFile !== undefined) ssh.identityFile = d.ssh.identityFile;
   if (d.ssh.jumpHost !== undefined) ssh.jumpHost = d.ssh.jumpHost;
-  return {
+  const out: ProfileSettings = {
     name: d.name,
     host: d.host,
     family: d.family,
@@ -210,11 +253,18 @@ export function settingsOf(d: ProfileSettings): ProfileSettings {
     knockAgain: d.knockAgain,
     ssh,
   };
+  if (d.time) out.time = copyTime(d.time);
+  return out;
 }
 
 /** Names are compared without regard to case, so "Web" and "web" cannot both exist. */
 export function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+/** The profile knocks a time-based door. */
+export function isTimeBased(p: ProfileSettings): p is ProfileSettings & { time: TimeDoorSettings } {
+  return p.time !== undefined;
 }
 
 export { formatSequence };

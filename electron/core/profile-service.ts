@@ -1,7 +1,8 @@
 // Profiles as the user sees them: the profile file and the keychain kept in step. Adding writes
 // the secret first and the file second (a failed keychain write leaves no profile without its
 // sequence); removing deletes the secret first (a locked keychain stops the removal, so no
-// orphaned secret stays behind a profile that is gone).
+// orphaned secret stays behind a profile that is gone). A time-based profile's secret is the
+// door's secret, in the same keychain item; its sequence is derived at knock time.
 
 import { randomUUID } from 'crypto';
 import type { Knock } from 'knocker-agent';
@@ -19,7 +20,15 @@ import {
   validateDraft,
 } from './profile-schema.js';
 import { ProfileStore } from './profile-store.js';
-import { SecretStore } from './secret-store.js';
+import { KnockSecret, SEQUENCE_WORDING, SecretStore, TIME_SECRET_WORDING } from './secret-store.js';
+import { TimedSequence, timeSequenceAt } from './time-door.js';
+
+/**
+ * What to knock: a fixed sequence, or for a time-based door a function of the local clock
+ * (epoch ms) that gives the sequence of the window at that moment; it is called right before
+ * each round of knocks.
+ */
+export type SequenceSource = readonly Knock[] | ((nowMs: number) => TimedSequence);
 
 export interface ProfileServiceOptions {
   store?: ProfileStore;
@@ -81,15 +90,54 @@ export class ProfileService {
     });
   }
 
-  /** The profile's sequence, from the keychain. */
-  async sequenceOf(profile: Profile): Promise<Knock[]> {
+  /**
+   * The profile's sequence, from the keychain. For a time-based profile: the sequence of the
+   * window that contains `nowMs` (default: now, by the local clock).
+   */
+  async sequenceOf(profile: Profile, nowMs?: number): Promise<Knock[]> {
+    const source = await this.sequenceSourceOf(profile);
+    return typeof source === 'function' ? source(nowMs ?? Date.now()).knocks : [...source];
+  }
+
+  /**
+   * What to knock for this profile, read from the keychain once: its fixed sequence, or for a
+   * time-based profile a function giving the sequence of the window at a moment (so that each
+   * round of knocks uses the window it is sent in).
+   */
+  async sequenceSourceOf(profile: Profile): Promise<SequenceSource> {
+    const time = profile.time;
+    if (!time) return (await this.readSecret(profile)).sequence as Knock[];
+    const secret = (await this.readSecret(profile)).timeSecret as Buffer;
+    return (nowMs: number) => timeSequenceAt(time, secret, nowMs);
+  }
+
+  /** The secret of a time-based profile's door (for an export with secrets). */
+  async timeSecretOf(profile: Profile): Promise<Buffer> {
+    return (await this.readSecret(profile)).timeSecret as Buffer;
+  }
+
+  /** The keychain item, checked against the kind of profile. */
+  private async readSecret(profile: Profile): Promise<KnockSecret> {
     if (!profile.hasSequence) {
-      throw new KnockerError('invalid', `profile "${profile.name}" has no knock sequence yet`, {
-        field: 'sequence',
-        hint: `set one with knocker edit ${profile.name} --sequence -`,
+      throw profile.time
+        ? new KnockerError('invalid', `profile "${profile.name}" has no time-door secret yet`, {
+            field: 'timeSecret',
+            hint: `import it with knocker import-time - --name ${profile.name} --replace`,
+          })
+        : new KnockerError('invalid', `profile "${profile.name}" has no knock sequence yet`, {
+            field: 'sequence',
+            hint: `set one with knocker edit ${profile.name} --sequence -`,
+          });
+    }
+    const wording = profile.time ? TIME_SECRET_WORDING : SEQUENCE_WORDING;
+    const secret = await this.secrets.read(profile.id, wording);
+    if (profile.time ? !secret.timeSecret : !secret.sequence) {
+      throw new KnockerError('secret-missing', `the keychain item of "${profile.name}" does not hold ${wording.what}${profile.time ? ` of door ${profile.time.door}` : ''}`, {
+        field: wording.field,
+        hint: wording.hint.replace('NAME', profile.name),
       });
     }
-    return (await this.secrets.read(profile.id)).sequence;
+    return secret;
   }
 
   /** Validate and add a profile; its sequence goes to the keychain. */
@@ -97,28 +145,40 @@ export class ProfileService {
     const draft = this.validate(input, { requireSequence: opts.requireSequence ?? true });
     const before = this.list();
     this.checkFreeName(draft.name, before);
-    const profile: Profile = { id: this.newId(), ...settingsOf(draft), hasSequence: !!draft.sequence };
-    if (draft.sequence) await this.secrets.write(profile.id, { sequence: draft.sequence });
+    const secret = secretOf(draft);
+    const profile: Profile = { id: this.newId(), ...settingsOf(draft), hasSequence: !!secret };
+    if (secret) await this.secrets.write(profile.id, secret);
     try {
       const now = this.list();
       this.checkFreeName(draft.name, now);
       this.store.save([...now, profile]);
     } catch (err) {
-      if (draft.sequence) await this.secrets.remove(profile.id, false).catch(() => undefined);
+      if (secret) await this.secrets.remove(profile.id, false).catch(() => undefined);
       throw err;
     }
     return profile;
   }
 
-  /** Change some fields of a profile. Fields absent from the patch keep their value. */
+  /**
+   * Change some fields of a profile. Fields absent from the patch keep their value. A new
+   * sequence turns a time-based profile into a fixed one (unless the patch sets `time` too); a
+   * patch with `time` and `timeSecret` turns a fixed one into a time-based one; `time: null`
+   * removes the door settings. When the kind changes without a new secret, the old keychain
+   * item is removed (it no longer fits) and the profile has no secret until one is set.
+   */
   async edit(name: string, patch: ProfileInput): Promise<Profile> {
     const profiles = this.list();
     const old = this.get(name, profiles);
-    const draft = this.validate(mergeInput(settingsAsInput(old), patch), { requireSequence: false });
+    const merged = mergeInput(settingsAsInput(old), patch);
+    if (old.time && patch.sequence !== undefined && patch.sequence !== null && patch.time === undefined) merged.time = null;
+    const draft = this.validate(merged, { requireSequence: false });
     const clash = profiles.find((p) => p.id !== old.id && sameName(p.name, draft.name));
     if (clash) throw new KnockerError('conflict', `a profile named "${clash.name}" exists already`, { field: 'name' });
-    const updated: Profile = { id: old.id, ...settingsOf(draft), hasSequence: old.hasSequence || !!draft.sequence };
-    if (draft.sequence) await this.secrets.write(old.id, { sequence: draft.sequence });
+    const secret = secretOf(draft);
+    const kindChanged = !!old.time !== !!draft.time;
+    const updated: Profile = { id: old.id, ...settingsOf(draft), hasSequence: !!secret || (old.hasSequence && !kindChanged) };
+    if (secret) await this.secrets.write(old.id, secret);
+    else if (kindChanged && old.hasSequence) await this.secrets.remove(old.id, true);
     this.store.save(profiles.map((p) => (p.id === old.id ? updated : p)));
     return updated;
   }
@@ -157,19 +217,38 @@ export class ProfileService {
         (existing ? report.replaced : report.added).push(draft.name);
         continue;
       }
+      const input: ProfileInput = { ...settingsAsInput(draft) };
+      if (draft.sequence) input.sequence = draft.sequence;
+      if (draft.timeSecret) input.timeSecret = draft.timeSecret;
       if (existing) {
-        const patch: ProfileInput = { ...settingsAsInput(draft) };
-        if (draft.sequence) patch.sequence = draft.sequence;
-        await this.edit(existing.name, patch);
+        // Settings are replaced; the kind changes only with a new secret of the other kind (a
+        // sequence turns a time-based profile into a fixed one, see edit), so an import that
+        // carries no secret (ssh-config) never drops a door.
+        await this.edit(existing.name, input);
         report.replaced.push(draft.name);
       } else {
-        const input: ProfileInput = { ...settingsAsInput(draft) };
-        if (draft.sequence) input.sequence = draft.sequence;
         await this.add(input, { requireSequence: false });
         report.added.push(draft.name);
       }
     }
     return report;
+  }
+
+  /**
+   * Add a time-based profile (door settings and secret, e.g. from what `knocker-agent secret new`
+   * printed), or with `replace` turn the profile of that name into it: its id stays, so its
+   * keychain item is overwritten, and settings the input does not give keep their value.
+   */
+  async addTime(input: ProfileInput, opts: { replace?: boolean } = {}): Promise<{ profile: Profile; replaced: boolean }> {
+    const existing = input.name !== undefined && typeof input.name === 'string' ? this.find(input.name.trim()) : undefined;
+    if (existing && opts.replace) {
+      // Settings the input does not give (ssh user, key...) keep their value.
+      if (input.time === undefined || input.time === null || input.timeSecret === undefined || input.timeSecret === null) {
+        this.validate(input, { requireSequence: true });
+      }
+      return { profile: await this.edit(existing.name, input), replaced: true };
+    }
+    return { profile: await this.add(input, { requireSequence: true }), replaced: false };
   }
 
   private validate(input: ProfileInput, opts: { requireSequence: boolean }): ProfileDraft {
@@ -187,4 +266,11 @@ export class ProfileService {
       });
     }
   }
+}
+
+/** What goes to the keychain for a draft, if anything. */
+function secretOf(d: ProfileDraft): KnockSecret | undefined {
+  if (d.time && d.timeSecret) return { timeSecret: d.timeSecret };
+  if (!d.time && d.sequence) return { sequence: d.sequence };
+  return undefined;
 }

@@ -2,6 +2,10 @@
 // written atomically. Sequences are never in it (they are in the keychain); a file that holds
 // one is refused rather than silently carried on.
 //
+// Schema versions: 1, and 2 when a profile is time-based (its `time` settings). A file without
+// time-based profiles is still written as version 1, so an older Knocker keeps reading it; one
+// with them is version 2, which an older Knocker refuses instead of silently dropping `time`.
+//
 // A file that cannot be read or understood is reported with its path and the problem, and is
 // never overwritten: saving requires a successful load first, so nothing the user had is lost.
 
@@ -11,7 +15,13 @@ import { writeFileAtomic } from './atomic-file.js';
 import { FieldProblem, KnockerError, ValidationError, errorText } from './errors.js';
 import { Profile, sameName, settingsOf, validateDraft } from './profile-schema.js';
 
-export const PROFILES_SCHEMA_VERSION = 1;
+/** The newest schema version this Knocker reads and writes. */
+export const PROFILES_SCHEMA_VERSION = 2;
+
+/** The version a file with these profiles is written as: the oldest that holds them. */
+export function schemaVersionFor(profiles: readonly Profile[]): number {
+  return profiles.some((p) => p.time) ? 2 : 1;
+}
 
 /** The file as written. */
 export interface ProfilesDocument {
@@ -36,7 +46,7 @@ export class ProfileStore {
 
   /** Replace the file's content with these profiles (atomically). */
   save(profiles: readonly Profile[]): void {
-    const doc: ProfilesDocument = { schemaVersion: PROFILES_SCHEMA_VERSION, profiles: profiles.map(storedForm) };
+    const doc: ProfilesDocument = { schemaVersion: schemaVersionFor(profiles), profiles: profiles.map(storedForm) };
     try {
       writeFileAtomic(this.file, JSON.stringify(doc, null, 2) + '\n');
     } catch (err) {
@@ -90,6 +100,9 @@ export function parseProfilesDocument(text: string, file: string): Profile[] {
     const r = raw as Record<string, unknown>;
     if ('sequence' in r) {
       problems.push({ field: `${prefix}sequence`, message: 'sequences belong in the keychain, not in this file; remove it and set it with knocker edit NAME --sequence -' });
+    }
+    if ('timeSecret' in r) {
+      problems.push({ field: `${prefix}timeSecret`, message: 'time-door secrets belong in the keychain, not in this file; remove it and import the door again with knocker import-time - --name NAME --replace' });
     }
     if (typeof r.id !== 'string' || r.id === '') problems.push({ field: `${prefix}id`, message: 'is missing' });
     if (typeof r.hasSequence !== 'boolean') problems.push({ field: `${prefix}hasSequence`, message: 'must be true or false' });

@@ -1,7 +1,9 @@
 // Export and import of profiles as JSON. An export carries no secret unless the user asks for it
 // explicitly (includeSecrets); such a file then holds sequences in clear and says so in its header.
+// A time-based profile's door settings (`time`) are always exported; its secret (`timeSecret`,
+// base64url) only with the secrets. Version 2 when a time-based profile is in the file.
 
-import { formatSequence } from 'knocker-agent';
+import { encodeSecret as encodeTimeSecret, formatSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
 
 import { KnockerError, errorText } from './errors.js';
@@ -9,9 +11,10 @@ import type { Profile, ProfileInput, ProfileSettings } from './profile-schema.js
 import { settingsOf } from './profile-schema.js';
 
 export const EXPORT_FORMAT = 'knocker-profiles';
-export const EXPORT_VERSION = 1;
+/** The newest export version this Knocker writes and reads. */
+export const EXPORT_VERSION = 2;
 
-export type ExportedProfile = ProfileSettings & { sequence?: string };
+export type ExportedProfile = ProfileSettings & { sequence?: string; timeSecret?: string };
 
 export interface ExportDocument {
   format: typeof EXPORT_FORMAT;
@@ -26,17 +29,20 @@ export interface ExportEntry {
   profile: Profile;
   /** Only read from the keychain, and only passed here, when secrets were asked for. */
   sequence?: Knock[];
+  /** A time-based profile's secret: the same. */
+  timeSecret?: Buffer;
 }
 
 export function buildExport(entries: readonly ExportEntry[], includeSecrets: boolean, now: Date = new Date()): ExportDocument {
   return {
     format: EXPORT_FORMAT,
-    version: EXPORT_VERSION,
+    version: entries.some((e) => e.profile.time) ? 2 : 1,
     exportedAt: now.toISOString(),
     includesSecrets: includeSecrets,
-    profiles: entries.map(({ profile, sequence }) => {
+    profiles: entries.map(({ profile, sequence, timeSecret }) => {
       const out: ExportedProfile = settingsOf(profile);
-      if (includeSecrets && sequence) out.sequence = formatSequence(sequence);
+      if (includeSecrets && sequence && !profile.time) out.sequence = formatSequence(sequence);
+      if (includeSecrets && timeSecret && profile.time) out.timeSecret = encodeTimeSecret(timeSecret);
       return out;
     }),
   };

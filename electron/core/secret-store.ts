@@ -1,13 +1,15 @@
 // Knock secrets in the OS keychain (macOS Keychain, Windows Credential Manager, Secret Service on
 // Linux) through keytar: service "Knocker", one account per profile (the profile's id). The item
-// holds a small JSON document so that future secrets can join the sequence.
+// holds a small JSON document: {"v":1,"sequence":"7000,8000:udp"} for a fixed sequence, or
+// {"v":1,"timeSecret":"<base64url>"} for a time-based door (its secret, as knocker-agent
+// secret new prints it; the door's other settings are in the profile file).
 //
 // keytar does not say when a keyring is locked: getPassword() then returns null just as for a
 // missing item, and deletePassword() returns false. So whenever an item that should exist is not
 // found, a probe write tells the two apart (writing to a locked collection throws).
 // findCredentials() is never used: on a locked GNOME keyring it crashes the process (keytar 7.9).
 
-import { formatSequence, parseStrictSequence } from 'knocker-agent';
+import { decodeSecret as decodeTimeSecret, encodeSecret as encodeTimeSecret, formatSequence, parseStrictSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
 
 import { KnockerError, errorText } from './errors.js';
@@ -23,10 +25,31 @@ export interface KeychainBackend {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
-/** Everything secret about one profile. */
+/** Everything secret about one profile: its sequence, or the secret of its time-based door. */
 export interface KnockSecret {
-  sequence: Knock[];
+  sequence?: Knock[];
+  timeSecret?: Buffer;
 }
+
+/** How to talk about the item in messages: what it holds and how to set it again. */
+export interface SecretWording {
+  /** e.g. `the knock sequence`, `the time-door secret`. */
+  what: string;
+  field: string;
+  hint: string;
+}
+
+export const SEQUENCE_WORDING: SecretWording = {
+  what: 'the knock sequence',
+  field: 'sequence',
+  hint: 'set it again with knocker edit NAME --sequence -',
+};
+
+export const TIME_SECRET_WORDING: SecretWording = {
+  what: 'the time-door secret',
+  field: 'timeSecret',
+  hint: 'import it again with knocker import-time - --name NAME --replace',
+};
 
 let keytarBackend: KeychainBackend | undefined;
 
@@ -67,6 +90,8 @@ export function keychainError(err: unknown, action: string): KnockerError {
 }
 
 export function encodeSecret(secret: KnockSecret): string {
+  if (secret.timeSecret) return JSON.stringify({ v: SECRET_FORMAT_VERSION, timeSecret: encodeTimeSecret(secret.timeSecret) });
+  if (!secret.sequence) throw new Error('a keychain item needs a sequence or a time-door secret');
   return JSON.stringify({ v: SECRET_FORMAT_VERSION, sequence: formatSequence(secret.sequence) });
 }
 
@@ -76,9 +101,20 @@ export function decodeSecret(text: string, account: string): KnockSecret {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     try {
-      const doc = JSON.parse(trimmed) as { v?: unknown; sequence?: unknown };
+      const doc = JSON.parse(trimmed) as { v?: unknown; sequence?: unknown; timeSecret?: unknown };
       seqText = doc.sequence;
-    } catch {
+      if (doc.timeSecret !== undefined) {
+        const bytes = typeof doc.timeSecret === 'string' ? decodeTimeSecret(doc.timeSecret) : undefined;
+        if (!bytes) {
+          throw new KnockerError('secret-missing', `the keychain item ${KEYCHAIN_SERVICE}/${account} holds an invalid time-door secret`, {
+            field: TIME_SECRET_WORDING.field,
+            hint: TIME_SECRET_WORDING.hint,
+          });
+        }
+        return { timeSecret: bytes };
+      }
+    } catch (err) {
+      if (err instanceof KnockerError) throw err;
       seqText = undefined;
     }
   }
@@ -114,23 +150,23 @@ export class SecretStore {
   }
 
   /** The secret of a profile whose item must exist. Throws keychain-locked or secret-missing when it does not. */
-  async read(account: string): Promise<KnockSecret> {
+  async read(account: string, wording: SecretWording = SEQUENCE_WORDING): Promise<KnockSecret> {
     let text: string | null;
     try {
       text = await this.backend().getPassword(KEYCHAIN_SERVICE, account);
     } catch (err) {
-      throw keychainError(err, 'reading a sequence');
+      throw keychainError(err, `reading ${wording.what}`);
     }
     if (text === null) {
       if ((await this.state()) === 'locked') {
-        throw new KnockerError('keychain-locked', 'the keychain is locked, so the knock sequence cannot be read', {
-          field: 'sequence',
+        throw new KnockerError('keychain-locked', `the keychain is locked, so ${wording.what} cannot be read`, {
+          field: wording.field,
           hint: 'unlock your login keyring and try again',
         });
       }
-      throw new KnockerError('secret-missing', `the knock sequence is missing from the keychain (item ${KEYCHAIN_SERVICE}/${account})`, {
-        field: 'sequence',
-        hint: 'it was removed outside Knocker; set it again with knocker edit NAME --sequence -',
+      throw new KnockerError('secret-missing', `${wording.what} is missing from the keychain (item ${KEYCHAIN_SERVICE}/${account})`, {
+        field: wording.field,
+        hint: `it was removed outside Knocker; ${wording.hint}`,
       });
     }
     return decodeSecret(text, account);
@@ -140,7 +176,7 @@ export class SecretStore {
     try {
       await this.backend().setPassword(KEYCHAIN_SERVICE, account, encodeSecret(secret));
     } catch (err) {
-      throw keychainError(err, 'storing a sequence');
+      throw keychainError(err, secret.timeSecret ? 'storing a time-door secret' : 'storing a sequence');
     }
   }
 

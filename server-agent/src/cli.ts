@@ -11,6 +11,7 @@ import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './daemon/pid-file
 import { KnockdConfig } from './types.js';
 import { notifyReady, notifyStopping } from './daemon/systemd-notify.js';
 import { secretCommand } from './daemon/secret-command.js';
+import { tuneHeapForDaemon } from './daemon/heap-tuning.js';
 
 export const VERSION = '0.1.0';
 const DAEMON_CHILD_ENV = 'KNOCKER_AGENT_DAEMON_CHILD';
@@ -65,6 +66,7 @@ export function main(argv: string[]): void {
 }
 
 async function run(opts: AgentOptions, config: KnockdConfig, interfaces: string[], warnings: string[]): Promise<void> {
+  tuneHeapForDaemon();
   const inDaemon = Boolean(process.env[DAEMON_CHILD_ENV]);
   const agent = new Agent(opts, config, interfaces);
   // One log line per warning at start-up (knockd-style log files stay readable).

@@ -189,7 +189,7 @@ function decodeIpv4(frame: Buffer, off: number, tsMs: number): Packet | null {
   let end = off + totalLength;
   if (end > len) end = len;
   const src = ipv4ToString(frame, off + 12);
-  const dst = ipv4ToString(frame, off + 16);
+  const dst = ipv4DstString(frame, off + 16);
   return transport(4, src, dst, protocol, frame, off + ihl, end, tsMs);
 }
 
@@ -274,9 +274,41 @@ function transport(
   };
 }
 
-/** Dotted quad of the 4 bytes at b[o]. */
+/** Scratch space for ipv4ToString. */
+const IPV4_TEXT = Buffer.alloc(15);
+
+/**
+ * Dotted quad of the 4 bytes at b[o]. Written as one flat string: concatenating the parts made
+ * V8 keep a rope (and, once used as a map key, a flattened copy beside it) for every address of
+ * 13+ characters, that is for most sources tracked during a flood.
+ */
 export function ipv4ToString(b: Buffer, o: number): string {
-  return b[o] + '.' + b[o + 1] + '.' + b[o + 2] + '.' + b[o + 3];
+  let p = 0;
+  for (let k = 0; k < 4; k++) {
+    if (k !== 0) IPV4_TEXT[p++] = 0x2e;
+    const v = b[o + k];
+    if (v >= 100) {
+      IPV4_TEXT[p++] = 0x30 + ((v / 100) | 0);
+      IPV4_TEXT[p++] = 0x30 + (((v / 10) | 0) % 10);
+    } else if (v >= 10) {
+      IPV4_TEXT[p++] = 0x30 + ((v / 10) | 0);
+    }
+    IPV4_TEXT[p++] = 0x30 + (v % 10);
+  }
+  return IPV4_TEXT.toString('latin1', 0, p);
+}
+
+let lastDstBytes = -1;
+let lastDst = '';
+
+/** ipv4ToString for destinations: nearly always one of the host's few addresses, so the last one is reused. */
+function ipv4DstString(b: Buffer, o: number): string {
+  const v = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  if (v !== lastDstBytes) {
+    lastDst = ipv4ToString(b, o);
+    lastDstBytes = v;
+  }
+  return lastDst;
 }
 
 /**

@@ -11,12 +11,14 @@ export type DoorDaemonKind = 'knockd' | 'knocker-agent';
 
 export interface DoorSpec {
   name?: string;
-  /** knockd.conf Sequence, e.g. `32512,8425:udp,27705`. */
-  sequence: string;
+  /** knockd.conf Sequence, e.g. `32512,8425:udp,27705` (none for a knocker-agent time-based door). */
+  sequence?: string;
   seqTimeout?: number;
   startCommand: string;
   startCommand6?: string;
   tcpflags?: string;
+  /** More lines of the section, e.g. knocker-agent's `Time_Secret_File = ...` or `Open = 22/tcp`. */
+  extra?: string[];
 }
 
 export interface DoorDaemon {
@@ -36,8 +38,11 @@ export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export function knockdConf(log: string, doors: DoorSpec[]): string {
   const lines = ['[options]', `  LogFile = ${log}`, ''];
   for (const d of doors) {
-    lines.push(`[${d.name ?? 'openSSH'}]`, `  Sequence = ${d.sequence}`, `  Seq_Timeout = ${d.seqTimeout ?? 10}`);
+    lines.push(`[${d.name ?? 'openSSH'}]`);
+    if (d.sequence !== undefined) lines.push(`  Sequence = ${d.sequence}`);
+    lines.push(`  Seq_Timeout = ${d.seqTimeout ?? 10}`);
     if (d.tcpflags) lines.push(`  TCPFlags = ${d.tcpflags}`);
+    for (const l of d.extra ?? []) lines.push(`  ${l}`);
     lines.push(`  Start_Command = ${d.startCommand}`);
     if (d.startCommand6 !== undefined) lines.push(`  Start_Command_6 = ${d.startCommand6}`);
     lines.push('');

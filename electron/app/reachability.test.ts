@@ -1,0 +1,174 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as net from 'net';
+
+import { EchoOutcome, IcmpProber, ReachabilityMonitor, chooseIcmpProber, netPingProber, pingArgv, systemPingProber, tcpProbe } from './reachability.js';
+
+async function listen(t: { after: (fn: () => void) => void }): Promise<number> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  return (server.address() as net.AddressInfo).port;
+}
+
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** An ICMP prober whose answers the test decides, recording what was asked and how many ran at once. */
+class ControlledEcho implements IcmpProber {
+  method = 'icmp' as const;
+  asked: string[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  private waiting: (() => void)[] = [];
+  constructor(private readonly answer: (address: string) => EchoOutcome, private readonly hold = false) {}
+  async echo(address: string): Promise<EchoOutcome> {
+    this.asked.push(address);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.hold) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight--;
+    return this.answer(address);
+  }
+  releaseAll(): void {
+    for (const r of this.waiting.splice(0)) r();
+  }
+}
+
+test('tcpProbe: a listening port is open, a closed one refused', async (t) => {
+  const port = await listen(t);
+  assert.equal((await tcpProbe('127.0.0.1', 4, port, 1000)).result, 'open');
+  const r = await tcpProbe('127.0.0.1', 4, await closedPort(), 1000);
+  assert.equal(r.result, 'refused');
+  assert.equal(r.detail, 'ECONNREFUSED');
+});
+
+test('states: SSH port open; reachable by ICMP with the port shut; reachable by a refusal alone; unreachable', async (t) => {
+  const open = await listen(t);
+  const closed = await closedPort();
+  const echo = new ControlledEcho((a) => (a === '127.0.0.1' ? { ok: true, rttMs: 0.1 } : { ok: false, detail: 'no reply' }));
+  const m = new ReachabilityMonitor({ icmp: echo, timeoutMs: 500, now: () => 42 });
+  const up = await m.probe({ id: 'a', host: '127.0.0.1', family: 'auto', sshPort: open });
+  assert.deepEqual({ ...up, rttMs: 0 }, { state: 'open', method: 'tcp', checkedAt: 42, rttMs: 0 });
+  assert.ok((up.rttMs ?? -1) >= 0);
+  const shut = await m.probe({ id: 'b', host: '127.0.0.1', family: 'ipv4', sshPort: closed });
+  assert.equal(shut.state, 'reachable');
+  assert.equal(shut.method, 'icmp');
+  assert.equal(shut.detail, `port ${closed} refused`);
+
+  const tcpOnly = new ReachabilityMonitor({ timeoutMs: 500 });
+  assert.equal(tcpOnly.method, 'tcp');
+  const refused = await tcpOnly.probe({ id: 'c', host: '127.0.0.1', family: 'auto', sshPort: closed });
+  assert.deepEqual([refused.state, refused.method, refused.detail], ['reachable', 'tcp', `port ${closed} refused the connection`]);
+
+  const dead = await m.probe({ id: 'd', host: 'nowhere.invalid', family: 'auto', sshPort: 22 });
+  assert.equal(dead.state, 'unreachable');
+  assert.match(dead.detail ?? '', /cannot resolve nowhere\.invalid/);
+
+  // A probe that never answers (the TCP probe is the test's: a silent network).
+  const silent = new ReachabilityMonitor({ icmp: echo, tcp: async () => ({ result: 'timeout', rttMs: 500 }) });
+  const gone = await silent.probe({ id: 'e', host: '10.255.255.1', family: 'ipv4', sshPort: 22 });
+  assert.deepEqual([gone.state, gone.detail], ['unreachable', 'port 22 did not answer; ICMP echo: no reply']);
+});
+
+test('the system ping: its command per platform, and a real echo of 127.0.0.1', async () => {
+  assert.deepEqual(pingArgv('10.0.0.1', 4, 1500, 'linux'), ['ping', '-n', '-c', '1', '-W', '2', '-4', '10.0.0.1']);
+  assert.deepEqual(pingArgv('fd00::1', 6, 1000, 'linux'), ['ping', '-n', '-c', '1', '-W', '1', '-6', 'fd00::1']);
+  assert.deepEqual(pingArgv('fd00::1', 6, 1000, 'darwin'), ['ping6', '-c', '1', 'fd00::1']);
+  assert.deepEqual(pingArgv('10.0.0.1', 4, 1000, 'win32'), ['ping', '-n', '1', '-w', '1000', '-4', '10.0.0.1']);
+  const r = await systemPingProber('linux').echo('127.0.0.1', 4, 1000);
+  assert.equal(r.ok, true, r.detail);
+  assert.ok((r.rttMs ?? -1) >= 0);
+});
+
+test('net-ping is used only when it loads and may open a raw socket; else the system ping, else TCP only', () => {
+  assert.match(netPingProber(() => require('net-ping-not-installed')).reason ?? '', /net-ping is not available \(Cannot find module/);
+  const denied = netPingProber(() => ({
+    NetworkProtocol: { IPv4: 1, IPv6: 2 },
+    createSession: () => {
+      throw new Error('Operation not permitted');
+    },
+  }));
+  assert.equal(denied.reason, 'raw ICMP is not permitted (Operation not permitted)');
+  const opened: number[] = [];
+  const allowed = netPingProber(() => ({
+    NetworkProtocol: { IPv4: 1, IPv6: 2 },
+    createSession: (o: { networkProtocol: number }) => {
+      opened.push(o.networkProtocol);
+      return { pingHost: () => undefined, close: () => undefined };
+    },
+  }));
+  assert.equal(allowed.prober?.method, 'icmp');
+  assert.deepEqual(opened, [1]);
+
+  const missing = () => {
+    throw new Error('Cannot find module');
+  };
+  const viaPing = chooseIcmpProber({ loadNetPing: missing, hasPing: () => true, platform: 'linux' });
+  assert.equal(viaPing.prober?.method, 'ping');
+  assert.deepEqual(viaPing.notes, ['net-ping is not available (Cannot find module)', 'using the system ping']);
+  const none = chooseIcmpProber({ loadNetPing: missing, hasPing: () => false });
+  assert.equal(none.prober, undefined);
+  assert.match(none.notes.join(' '), /TCP probe of the SSH port only/);
+});
+
+test('rounds never overlap, run at most `concurrency` checks at once, and never block a reader', async () => {
+  const echo = new ControlledEcho(() => ({ ok: true, rttMs: 1 }), true);
+  const changes: number[] = [];
+  const m = new ReachabilityMonitor({ icmp: echo, concurrency: 2, tcp: async () => ({ result: 'refused', rttMs: 1 }), onChange: () => changes.push(1) });
+  m.setTargets(Array.from({ length: 5 }, (_, i) => ({ id: `s${i}`, host: `10.1.0.${i + 1}`, family: 'ipv4' as const, sshPort: 22 })));
+  assert.deepEqual(Object.values(m.snapshot()).map((s) => s.state), ['unknown', 'unknown', 'unknown', 'unknown', 'unknown']);
+  const r1 = m.checkAll();
+  const r2 = m.checkAll();
+  assert.equal(r1, r2, 'a second request joins the round in progress');
+  // The round is stuck on its probes, yet the states can be read at once.
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(echo.inFlight, 2);
+  assert.equal(m.get('s0').state, 'checking');
+  while (echo.asked.length < 5 || echo.inFlight > 0) {
+    echo.releaseAll();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await r1;
+  assert.equal(echo.maxInFlight, 2);
+  assert.deepEqual(Object.values(m.snapshot()).map((s) => s.state), ['reachable', 'reachable', 'reachable', 'reachable', 'reachable']);
+  assert.ok(changes.length >= 10);
+});
+
+test('a server removed or changed while it is probed does not get a stale state', async () => {
+  const echo = new ControlledEcho(() => ({ ok: true }), true);
+  const m = new ReachabilityMonitor({ icmp: echo, tcp: async () => ({ result: 'timeout', rttMs: 1 }) });
+  m.setTargets([
+    { id: 'a', host: '10.1.0.1', family: 'ipv4', sshPort: 22 },
+    { id: 'b', host: '10.1.0.2', family: 'ipv4', sshPort: 22 },
+  ]);
+  const round = m.checkAll();
+  await new Promise((r) => setTimeout(r, 10));
+  m.setTargets([{ id: 'b', host: '10.1.0.3', family: 'ipv4', sshPort: 22 }]);
+  echo.releaseAll();
+  await round;
+  assert.deepEqual(m.snapshot(), { b: { state: 'unknown' } });
+  m.markOpen('b');
+  assert.equal(m.get('b').state, 'open');
+  m.markOpen('zzz');
+  assert.deepEqual(Object.keys(m.snapshot()), ['b']);
+});
+
+test('start() runs a first round at once and then every interval; 0 stops', async () => {
+  let rounds = 0;
+  const m = new ReachabilityMonitor({ tcp: async () => (rounds++, { result: 'open', rttMs: 1 }) });
+  m.setTargets([{ id: 'a', host: '127.0.0.1', family: 'ipv4', sshPort: 22 }]);
+  m.start(30);
+  await new Promise((r) => setTimeout(r, 100));
+  m.start(0);
+  const seen = rounds;
+  assert.ok(seen >= 3, `${seen} rounds`);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(rounds, seen);
+  m.stop();
+});

@@ -1,0 +1,51 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fakeApi, profile, tick } from '../test/fake-api';
+import SettingsApp from './SettingsApp.svelte';
+
+afterEach(() => delete document.documentElement.dataset.theme);
+
+describe('SettingsApp', () => {
+  it('opens on the first server, and switches sections from the navigation', async () => {
+    const f = fakeApi({
+      'profiles:list': () => [profile('a', 'web1'), profile('b', 'db')],
+      'profiles:sequence': () => [{ port: 7000, proto: 'tcp' }],
+      'recent:list': () => [{ at: '2026-11-25T10:00:00.000Z', profile: 'web1', mode: 'knock', outcome: 'open', message: 'ok', totalMs: 10 }],
+    });
+    render(SettingsApp, { props: { api: f.api } });
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'web1', level: 2 })).toBeTruthy());
+    expect(screen.getByRole('navigation', { name: 'Settings sections' })).toBeTruthy();
+    await fireEvent.click(screen.getAllByTestId('server-item')[1]);
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'db', level: 2 })).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('nav-recent'));
+    expect(screen.getAllByTestId('recent-row').length).toBe(1);
+    await fireEvent.keyDown(screen.getByTestId('nav-recent'), { key: 'ArrowUp' });
+    expect(screen.getByTestId('preferences')).toBeTruthy();
+    expect(screen.getByTestId('nav-preferences').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('starts with the new-server form when there is none, and follows events from main', async () => {
+    const f = fakeApi();
+    render(SettingsApp, { props: { api: f.api } });
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'New server' })).toBeTruthy());
+    f.emit('profiles', [profile('a', 'web1')]);
+    f.emit('reachability', { a: { state: 'open', method: 'tcp' } });
+    await tick();
+    expect(screen.getAllByTestId('server-item').map((i) => i.dataset.name)).toEqual(['web1']);
+    expect(screen.getAllByTestId('status-dot')[0].dataset.state).toBe('open');
+    f.emit('showSection', { section: 'import' });
+    await tick();
+    expect(screen.getByTestId('import-panel')).toBeTruthy();
+    f.emit('prefs', { terminal: '', shortcut: 'Ctrl+Alt+K', startAtLogin: false, theme: 'dark', reachabilityIntervalSec: 60 });
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    f.emit('shortcut', { accelerator: 'Ctrl+Alt+K', registered: false, error: 'taken' });
+    await tick();
+    expect(screen.getByTestId('nav-shortcut-warning').textContent).toBe('Shortcut Ctrl+Alt+K unavailable');
+  });
+
+  it('shows why it could not load', async () => {
+    const f = fakeApi({ 'profiles:list': () => Promise.reject(new Error('profiles.json is not valid JSON')) });
+    render(SettingsApp, { props: { api: f.api } });
+    await waitFor(() => expect(screen.getByTestId('load-error').textContent).toBe('profiles.json is not valid JSON'));
+  });
+});

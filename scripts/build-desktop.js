@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Builds the desktop app's runnable parts after `tsc -p electron/tsconfig.json` has type-checked
+// them: the main process and the preload bundled by esbuild into dist/desktop/ (a sandboxed
+// preload cannot require local files; native modules stay external), and the renderer built by
+// vite into dist/renderer/.
+'use strict';
+const { spawnSync } = require('child_process');
+const path = require('path');
+const esbuild = require('esbuild');
+
+const root = path.resolve(__dirname, '..');
+const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
+
+esbuild.buildSync({ ...common, entryPoints: ['electron/main/main.ts'], outfile: 'dist/desktop/main.js', external: ['electron', 'keytar', 'net-ping', 'raw-socket'] });
+esbuild.buildSync({ ...common, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/desktop/preload.js', external: ['electron'] });
+
+const vite = path.join(root, 'node_modules', '.bin', 'vite');
+const r = spawnSync(vite, ['build', '--config', 'renderer/vite.config.mts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) process.exit(r.status ?? 1);
+console.log('desktop: dist/desktop/main.js, dist/desktop/preload.js, dist/renderer/');
