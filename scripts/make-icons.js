@@ -190,8 +190,6 @@ function appLayers() {
   const white = hex('#ffffff');
   return [
     { shape: shape.box(0.6, 0.6, 15.4, 15.4, 3.4), color: hex('#2563eb') },
-    { shape: shape.box(0.6, 8, 15.4, 15.4, 3.4), color: hex('#1d4ed8') },
-    { shape: shape.box(0.6, 8, 15.4, 12, 0), color: hex('#1d4ed8') },
     { shape: shape.frame(4.6, 2.6, 11.4, 13.6, 1.3, 1.3), color: white },
     { shape: shape.ring(8, 8.1, 1.35, 1.05), color: white },
     { shape: shape.line(3.2, 13.6, 12.8, 13.6, 1.1), color: white },

@@ -9,7 +9,7 @@ import { randomUUID } from 'crypto';
 import { FlowEvent, KnockFlowResult, knockAndWait, prepareConnect } from '../core/connect-flow.js';
 import { KnockerError, ValidationError, errorText } from '../core/errors.js';
 import { importKnockdText } from '../core/knockd-import.js';
-import { ProfileService } from '../core/profile-service.js';
+import { ProfileService, SequenceSource } from '../core/profile-service.js';
 import { Profile, ProfileInput, formatSequence, validateDraft } from '../core/profile-schema.js';
 import { buildSshInvocation, formatSshCommand } from '../core/ssh-command.js';
 import { importSshConfig } from '../core/ssh-config-import.js';
@@ -78,7 +78,9 @@ export function profileView(p: Profile): ProfileView {
   if (p.ssh.user !== undefined) ssh.user = p.ssh.user;
   if (p.ssh.identityFile !== undefined) ssh.identityFile = p.ssh.identityFile;
   if (p.ssh.jumpHost !== undefined) ssh.jumpHost = p.ssh.jumpHost;
-  return { id: p.id, name: p.name, host: p.host, family: p.family, delayMs: p.delayMs, waitTimeoutMs: p.waitTimeoutMs, knockAgain: p.knockAgain, ssh, hasSequence: p.hasSequence };
+  const view: ProfileView = { id: p.id, name: p.name, host: p.host, family: p.family, delayMs: p.delayMs, waitTimeoutMs: p.waitTimeoutMs, knockAgain: p.knockAgain, ssh, hasSequence: p.hasSequence };
+  if (p.time) view.timeBased = true;
+  return view;
 }
 
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -147,6 +149,7 @@ export class DesktopApp {
 
   async sequence(name: string): Promise<KnockView[]> {
     const p = this.service.get(name);
+    if (p.time) throw new KnockerError('invalid', `${p.name} is a time-based door: its sequence changes with the clock`, { field: 'sequence' });
     return (await this.service.sequenceOf(p)).map((k) => ({ port: k.port, proto: k.proto }));
   }
 
@@ -199,8 +202,7 @@ export class DesktopApp {
     if (this.busy.has(profile.id)) throw new KnockerError('conflict', `${profile.name} is being knocked already`);
     const flow = this.startRun(runId, mode, profile.name, profile.id);
     try {
-      const sequence = await this.service.sequenceOf(profile);
-      flow.emit('sequence', `sequence read from the keychain (${sequence.length} knock${sequence.length === 1 ? '' : 's'})`);
+      const sequence = await this.sequenceSource(profile, flow);
       if (mode === 'knock') {
         const r = await knockAndWait(profile, sequence, { onEvent: flow.onEvent, signal: flow.signal });
         return this.finishRun(flow, r);
@@ -227,8 +229,9 @@ export class DesktopApp {
       let sequence = draft.sequence;
       if (sequence) flow.emit('sequence', `sequence from the editor (${sequence.length} knock${sequence.length === 1 ? '' : 's'})`);
       else if (saved) {
-        sequence = await this.service.sequenceOf(saved);
-        flow.emit('sequence', `sequence read from the keychain (${sequence.length} knock${sequence.length === 1 ? '' : 's'})`);
+        const source = await this.sequenceSource(saved, flow);
+        const res = await knockAndWait(draft, source, { onEvent: flow.onEvent, signal: flow.signal });
+        return this.finishRun(flow, res);
       } else {
         throw new KnockerError('invalid', 'enter the knock sequence to test', { field: 'sequence' });
       }
@@ -237,6 +240,14 @@ export class DesktopApp {
     } catch (err) {
       throw this.failRun(flow, err);
     }
+  }
+
+  /** What to knock for a saved profile: its sequence, or for a time-based door the sequence of each round's window. */
+  private async sequenceSource(profile: Profile, flow: { emit: (step: FlowPush['step'], message: string) => void }): Promise<SequenceSource> {
+    const source = await this.service.sequenceSourceOf(profile);
+    if (typeof source === 'function') flow.emit('sequence', 'time-door secret read from the keychain; the sequence follows the clock');
+    else flow.emit('sequence', `sequence read from the keychain (${source.length} knock${source.length === 1 ? '' : 's'})`);
+    return source;
   }
 
   cancel(runId: string): { cancelled: boolean } {

@@ -152,7 +152,9 @@ test('a server removed or changed while it is probed does not get a stale state'
   m.setTargets([{ id: 'b', host: '10.1.0.3', family: 'ipv4', sshPort: 22 }]);
   echo.releaseAll();
   await round;
-  assert.deepEqual(m.snapshot(), { b: { state: 'unknown' } });
+  // The stale answer for b's old address was dropped; b is being checked again at its new one.
+  assert.deepEqual(m.snapshot(), { b: { state: 'checking' } });
+  echo.releaseAll();
   m.markOpen('b');
   assert.equal(m.get('b').state, 'open');
   m.markOpen('zzz');
@@ -171,4 +173,43 @@ test('start() runs a first round at once and then every interval; 0 stops', asyn
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(rounds, seen);
   m.stop();
+});
+
+test('servers added while a round runs are checked in a follow-up round', async () => {
+  const echo = new ControlledEcho(() => ({ ok: true }), true);
+  const m = new ReachabilityMonitor({ icmp: echo, tcp: async () => ({ result: 'timeout', rttMs: 1 }) });
+  m.setTargets([{ id: 'a', host: '10.1.0.1', family: 'ipv4', sshPort: 22 }]);
+  const round = m.checkAll();
+  await new Promise((r) => setTimeout(r, 10));
+  m.setTargets([
+    { id: 'a', host: '10.1.0.1', family: 'ipv4', sshPort: 22 },
+    { id: 'b', host: '10.1.0.2', family: 'ipv4', sshPort: 22 },
+  ]);
+  assert.equal(m.checkAll(), round, 'still one round at a time');
+  echo.releaseAll();
+  await round;
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(echo.asked, ['10.1.0.1', '10.1.0.1', '10.1.0.2']);
+  echo.releaseAll();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(Object.values(m.snapshot()).map((s) => s.state), ['reachable', 'reachable']);
+  m.stop();
+});
+
+test('the real net-ping: ICMP from this process where raw sockets are permitted (root), else a reason', async () => {
+  const r = netPingProber();
+  if (r.reason && /not available/.test(r.reason)) {
+    // An optional dependency: a machine where it did not build uses the system ping instead.
+    assert.match(r.reason, /net-ping is not available/);
+    return;
+  }
+  if (process.getuid?.() === 0) {
+    assert.equal(r.prober?.method, 'icmp', r.reason);
+    const echo = await r.prober!.echo('127.0.0.1', 4, 1000);
+    r.prober!.close?.();
+    assert.equal(echo.ok, true, echo.detail);
+    assert.ok((echo.rttMs ?? -1) >= 0);
+  } else {
+    assert.match(r.reason ?? '', /raw ICMP is not permitted/);
+  }
 });

@@ -208,6 +208,8 @@ export class ReachabilityMonitor {
   private targets = new Map<string, ReachTarget>();
   private states = new Map<string, ReachView>();
   private round: Promise<void> | undefined;
+  /** Bumped when the set of servers changes, so a round that started before knows it missed some. */
+  private version = 0;
   private timer: NodeJS.Timeout | undefined;
   private intervalMs = 0;
   private stopped = false;
@@ -243,7 +245,10 @@ export class ReachabilityMonitor {
       }
     }
     this.targets = next;
-    if (changed) this.emit();
+    if (changed) {
+      this.version++;
+      this.emit();
+    }
   }
 
   snapshot(): Record<string, ReachView> {
@@ -254,11 +259,16 @@ export class ReachabilityMonitor {
     return { ...(this.states.get(id) ?? { state: 'unknown' }) };
   }
 
-  /** Check every server now; joins the round in progress instead of starting another. */
+  /**
+   * Check every server now; joins the round in progress instead of starting another. Servers
+   * added while a round runs get a follow-up round right after it.
+   */
   checkAll(): Promise<void> {
     if (!this.round) {
+      const started = this.version;
       this.round = this.runRound().finally(() => {
         this.round = undefined;
+        if (this.version !== started && !this.stopped) void this.checkAll();
       });
     }
     return this.round;

@@ -29,6 +29,8 @@ export interface ProfileView {
   knockAgain: boolean;
   ssh: { user?: string; port: number; identityFile?: string; options: string[]; jumpHost?: string };
   hasSequence: boolean;
+  /** A time-based door: the sequence is derived from the keychain's secret and the clock at knock time. */
+  timeBased?: boolean;
 }
 
 /** What a form sends: checked field by field by the core's validateDraft. */

@@ -112,4 +112,13 @@ describe('ServerEditor', () => {
     expect(f.callsTo('profiles:remove')).toEqual([{ name: 'web1' }]);
     expect(ondeleted).toHaveBeenCalledWith('web1');
   });
+
+  it('a time-based door shows no chips and reads no sequence', async () => {
+    const f = fakeApi();
+    render(ServerEditor, { props: { api: f.api, profile: profile('t', 'timed', { timeBased: true }) } });
+    expect(screen.getByTestId('time-based').textContent).toMatch(/derived from its secret/);
+    expect(screen.queryByTestId('sequence-chips')).toBeNull();
+    await tick();
+    expect(f.callsTo('profiles:sequence')).toEqual([]);
+  });
 });
