@@ -5,7 +5,8 @@
 # one summary line for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-AGENT_TESTS=server-agent/dist/test/
+# Only *.test.js: given a folder named test, node would run every .js in it (lab helpers, workers).
+mapfile -t AGENT_TESTS < <(find server-agent/dist/test -name '*.test.js' | sort)
 NODE16=(npx -y -p node@16 node)
 total_pass=0; total_fail=0; status=0
 out=$(mktemp -d)
@@ -24,8 +25,8 @@ run_suite() { # name, command...
   echo "=== $name: ${p} passed, ${f:-0} failed (exit $rc)"
 }
 
-run_suite agent-node20 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=300000 "$AGENT_TESTS"
-run_suite agent-node16 "${NODE16[@]}" --test "$AGENT_TESTS"
+run_suite agent-node20 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=300000 "${AGENT_TESTS[@]}"
+run_suite agent-node16 "${NODE16[@]}" --test "${AGENT_TESTS[@]}"
 run_suite app-node20 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=300000 dist/electron/core/*.test.js dist/electron/cli/*.test.js dist/test/knocker/*.test.js dist/electron/app/*.test.js dist/electron/shared/*.test.js
 run_suite renderer node scripts/vitest-summary.js
 
