@@ -49,3 +49,18 @@ describe('SettingsApp', () => {
     await waitFor(() => expect(screen.getByTestId('load-error').textContent).toBe('profiles.json is not valid JSON'));
   });
 });
+
+describe('SettingsApp saving', () => {
+  it('keeps the editor on a new server even before the profiles event arrives', async () => {
+    const f = fakeApi({ 'profiles:add': ({ input }: { input: { name: string } }) => profile('n1', input.name) });
+    render(SettingsApp, { props: { api: f.api } });
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'New server' })).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('field-name'), { target: { value: 'web9' } });
+    await fireEvent.click(screen.getByTestId('save'));
+    await waitFor(() => expect(screen.getByTestId('saved-note').textContent).toBe('Saved; the sequence is in the keychain.'));
+    expect(screen.getAllByTestId('server-item').map((i) => i.dataset.name)).toEqual(['web9']);
+    f.emit('profiles', [profile('n1', 'web9')]);
+    await tick();
+    expect(screen.getByTestId('saved-note')).toBeTruthy();
+  });
+});
