@@ -210,6 +210,7 @@ async function startDaemon(L, lab, kind, work) {
     if (/\] starting up, listening on /.test(text)) break;
     if (d.exitedAt !== null || Date.now() > end) {
       await d.stop('SIGKILL', 2000);
+      L.daemons.removeDir(d);
       throw new Error(`${kind} did not start: ${d.argv.join(' ')}\n--- stderr ---\n${d.stderr.slice(-3000)}\n--- log ---\n${text.slice(-3000)}`);
     }
     await sleep(25);
@@ -315,6 +316,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
     if (Date.now() - drainStart > drainTimeoutMs) break;
   }
   const knockTimes = knock ? await knock : undefined;
+  let againStart = Infinity;
   await sleep(200);
   const final = sample();
   const mem = ps.memory(d.pid) ?? { hwmKiB: 0, rssKiB: 0 };
@@ -325,12 +327,13 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
   if (knockTimes) {
     const c0 = cpuOf(d.pid, helpers);
     const start = Date.now();
+    againStart = start;
     await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
     const end = Date.now() + 10000;
     let at;
     while (at === undefined && Date.now() < end) {
       await sleep(20);
-      at = openedTimes(d, lab.cli4)[1];
+      at = openedTimes(d, lab.cli4).find((t) => t >= start);
     }
     await sleep(300);
     const c1 = cpuOf(d.pid, helpers);
@@ -349,7 +352,10 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
       stats = undefined;
     }
   }
-  const opened = openedTimes(d, lab.cli4)[0];
+  // Opened by the knock sent during the flood: before the second (idle) knock started (the
+  // daemon had caught up with its whole backlog by then).
+  const opened = openedTimes(d, lab.cli4).find((t) => t < againStart);
+  L.daemons.removeDir(d); // its config, log (tens of MB at 1M) and command output
   const processed = final.processed;
   const dTicks = final.mainTicks + final.helperTicks - (base.mainTicks + base.helperTicks);
   const dNs = final.mainNs + final.helperNs - (base.mainNs + base.helperNs);
@@ -405,6 +411,69 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
   };
 }
 
+/** Chunk pcaps for measureTracked: `count` sources in files of `chunk` packets. */
+function writeChunkPcaps(lab, work, count, chunk) {
+  const common = { dst: lab.srv4, srcMac: lab.cliMac, dstMac: lab.srvMac, dport: FLOOD_PORT };
+  const files = [];
+  const base = require('./pcap-gen.js').ipv4ToInt(FLOOD_BASE);
+  for (let done = 0; done < count; done += chunk) {
+    const n = Math.min(chunk, count - done);
+    const src = require('./pcap-gen.js').intToIpv4(base + done);
+    files.push(writeSynFlood(work.file(`chunk-${lab.id}-${done}.pcap`), { ...common, count: n, srcBase: src }));
+  }
+  return files;
+}
+
+/**
+ * CPU per packet as a function of the sources tracked, without loss: the chunks (distinct
+ * sources, first port) are sent one after the other at `rate`, each only once the daemon has
+ * acted on every packet before it (closed loop), so the daemon sees all of them however slow
+ * it gets. Returns per chunk: tracked sources before it and its CPU per packet (ns resolution).
+ */
+async function measureTracked(L, lab, daemon, chunks, { rate = 20000, chunkTimeoutMs = 60000 } = {}) {
+  const { d } = daemon;
+  const helpers = ps.childrenOf(d.pid).filter((c) => c.comm === 'tcpdump').map((c) => c.pid);
+  const counter = new LogCounter(daemon.log, lab.cli4);
+  counter.poll();
+  const before = counter.flood;
+  const out = [];
+  let sent = 0;
+  let last = cpuOf(d.pid, helpers);
+  const t0 = Date.now();
+  for (const chunk of chunks) {
+    const rep = await replay(L, lab, chunk.file, { rate });
+    sent += rep.sent;
+    const end = Date.now() + chunkTimeoutMs;
+    let progressAt = Date.now();
+    let seen = -1;
+    for (;;) {
+      counter.poll();
+      const done = counter.flood - before;
+      if (done >= sent) break;
+      if (done !== seen) {
+        seen = done;
+        progressAt = Date.now();
+      }
+      if (Date.now() > end || Date.now() - progressAt > 5000) break; // lost packets: stop waiting
+      await sleep(50);
+    }
+    const now = cpuOf(d.pid, helpers);
+    const processed = counter.flood - before;
+    out.push({
+      trackedBefore: sent - rep.sent,
+      packets: rep.sent,
+      processed,
+      usPerPacketNs: (now.mainNs + now.helperNs - last.mainNs - last.helperNs) / 1e3 / rep.sent,
+    });
+    last = now;
+    if (processed < sent) break; // a chunk was lost in part: what follows would not be closed-loop
+  }
+  const mem = ps.memory(d.pid) ?? { hwmKiB: 0 };
+  await d.stop('SIGTERM', 15000);
+  L.daemons.removeDir(d);
+  return { kind: daemon.kind, chunks: out, seconds: (Date.now() - t0) / 1000, hwmKiB: mem.hwmKiB, lossless: out.every((c) => c.processed >= 0) && out.length === chunks.length && out[out.length - 1].processed >= sent };
+}
+
 /** When the door's command ran for `src` (epoch ms), in order. */
 function openedTimes(d, src) {
   const res = [];
@@ -439,6 +508,8 @@ module.exports = {
   startDaemon,
   warmUp,
   measureFlood,
+  writeChunkPcaps,
+  measureTracked,
   table,
   sleep,
 };

@@ -32,12 +32,14 @@
 //
 // Read coalescing: tcpdump -U writes every packet on its own, so at moderate rates (a 20k
 // packets/s flood) Node woke up, read and dispatched about one packet per read, and that fixed
-// cost per wake-up (~25 us) was most of the agent's CPU per packet. After each read the pipe is
-// therefore left unread for `coalesceMs` (default 2 ms): a lone packet is delivered at once, and
-// whatever arrives during the pause is read in one go when it ends (the kernel pipe holds it;
-// 2 ms of the fastest flood tcpdump can write is far below the pipe's 64 KiB). This uses the
-// stream's internal handle (readStop/readStart); where a Node release lacks them, reads are
-// simply not coalesced.
+// cost per wake-up (~25 us) was most of the agent's CPU per packet. After a small read (under
+// 16 KiB, ~230 records) the pipe is therefore left unread for `coalesceMs` (default 2 ms): a lone
+// packet is delivered at once, and whatever arrives during the pause is read in one go when it
+// ends (the kernel pipe holds it). After a big read there is no pause: the agent is behind, and
+// pausing then would cap the rate it can follow (one 64 KiB read per pause) and make tcpdump
+// block on the full pipe while the kernel's capture ring overflows. This uses the stream's
+// internal handle (readStop/readStart); where a Node release lacks them, reads are simply not
+// coalesced.
 
 import { spawn, execFile } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -70,7 +72,7 @@ export interface TcpdumpCaptureOptions {
   restartMaxMs?: number;
   /** SIGKILL a tcpdump that has not exited this long after SIGTERM (default 3000). */
   killTimeoutMs?: number;
-  /** Leave tcpdump's pipe unread this long after each read, to batch packets (default 2; 0: off). */
+  /** Leave tcpdump's pipe unread this long after each small read, to batch packets (default 2; 0: off). */
   coalesceMs?: number;
 }
 
@@ -176,6 +178,9 @@ export function parseTcpdumpStats(text: string): Omit<CaptureStats, 'iface' | 'p
   for (const k of Object.keys(out) as (keyof typeof out)[]) if (out[k] === undefined) delete out[k];
   return any ? out : null;
 }
+
+/** Reads at least this big mean the agent is behind: no coalescing pause after them. */
+const COALESCE_BELOW_BYTES = 16384;
 
 const STATS_LINE = /^\d+ packets? (captured|received by filter|dropped by kernel|dropped by interface)$/;
 const MAX_STDERR = 16384;
@@ -332,7 +337,7 @@ class Worker {
         this.kill();
       }
     } finally {
-      this.holdReads();
+      if (chunk.length < COALESCE_BELOW_BYTES) this.holdReads();
     }
   }
 

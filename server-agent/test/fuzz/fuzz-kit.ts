@@ -12,7 +12,7 @@
 // fuzz-worker.ts), so that a hang (an input that never finishes) is caught by a watchdog here and
 // reported with its seed and iteration instead of stalling CI. Node built-ins only: the app's
 // fuzz test (test/knocker) uses this kit too.
-import { Worker, parentPort, workerData } from 'worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -333,6 +333,8 @@ function showInput(t: FuzzTarget, input: unknown): string {
 
 /** The body of a worker file: run the job's target until its budget is spent, report to runFuzz. */
 export function workerMain(targets: Record<string, TargetFactory>): void {
+  // `node --test dist/test/` also runs every plain .js file of the folder: then there is no job.
+  if (isMainThread || !workerData) return;
   const job = workerData as Job;
   const make = targets[job.target];
   if (!make) throw new Error(`no fuzz target ${job.target}`);
