@@ -78,13 +78,27 @@ export function checkHost(v: unknown, field: string, problems: Problems): string
   return undefined;
 }
 
+/**
+ * A value as text for matching and messages. Never String(v) on an object: a JSON value like
+ * {"toString": "x"} would make it throw instead of being reported (found by fuzzing).
+ */
+export function asText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  try {
+    return JSON.stringify(v) ?? typeof v;
+  } catch {
+    return typeof v;
+  }
+}
+
 export function checkFamily(v: unknown, field: string, problems: Problems): AddressFamily | undefined {
   if (isBlank(v)) return DEFAULTS.family;
-  const s = String(v).trim().toLowerCase();
+  const s = asText(v).trim().toLowerCase();
   if (s === 'auto' || s === 'any') return 'auto';
   if (s === 'ipv4' || s === '4' || s === 'inet' || s === 'v4') return 'ipv4';
   if (s === 'ipv6' || s === '6' || s === 'inet6' || s === 'v6') return 'ipv6';
-  problems.push({ field, message: `"${String(v)}" is not an address family; use auto, ipv4 or ipv6` });
+  problems.push({ field, message: `"${asText(v)}" is not an address family; use auto, ipv4 or ipv6` });
   return undefined;
 }
 
@@ -103,7 +117,7 @@ export function checkSequence(v: unknown, field: string, problems: Problems): Kn
       const k = v[i] as { port?: unknown; proto?: unknown } | string | number;
       if (typeof k === 'number' || typeof k === 'string') items.push(String(k));
       else if (k && typeof k === 'object' && (typeof k.port === 'number' || typeof k.port === 'string')) {
-        items.push(k.proto === undefined ? String(k.port) : `${String(k.port)}:${String(k.proto)}`);
+        items.push(k.proto === undefined ? String(k.port) : `${String(k.port)}:${asText(k.proto)}`);
       } else {
         problems.push({ field: `${field}[${i}]`, message: 'must be a knock such as {"port": 7000, "proto": "tcp"}' });
         return undefined;
@@ -123,7 +137,7 @@ export function checkSequence(v: unknown, field: string, problems: Problems): Kn
 export function checkInteger(v: unknown, field: string, min: number, max: number, unit: string, problems: Problems): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?[0-9]+\s*$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n)) {
-    problems.push({ field, message: `"${String(v)}" is not a whole number${unit ? ` of ${unit}` : ''}` });
+    problems.push({ field, message: `"${asText(v)}" is not a whole number${unit ? ` of ${unit}` : ''}` });
     return undefined;
   }
   if (n < min || n > max) {
@@ -136,10 +150,10 @@ export function checkInteger(v: unknown, field: string, min: number, max: number
 export function checkBoolean(v: unknown, field: string, dflt: boolean, problems: Problems): boolean | undefined {
   if (isBlank(v)) return dflt;
   if (typeof v === 'boolean') return v;
-  const s = String(v).trim().toLowerCase();
+  const s = asText(v).trim().toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(s)) return true;
   if (['false', 'no', 'off', '0'].includes(s)) return false;
-  problems.push({ field, message: `"${String(v)}" is not yes or no` });
+  problems.push({ field, message: `"${asText(v)}" is not yes or no` });
   return undefined;
 }
 

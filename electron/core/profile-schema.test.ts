@@ -144,3 +144,10 @@ test('mergeInput keeps absent fields and clears optional ssh fields set to empty
   assert.equal(d2.ssh.user, undefined);
   assert.equal(d2.ssh.jumpHost, 'j');
 });
+
+test('odd JSON values are reported, never thrown (an object whose toString is not a function)', () => {
+  const r = validateDraft({ name: 'x', host: 'h', sequence: '7000,8000,9000', family: { toString: 'x' }, delayMs: { toString: 1 }, knockAgain: { valueOf: 1, toString: null } } as never);
+  assert.ok('problems' in r);
+  const fields = r.problems.map((p) => p.field).sort();
+  assert.deepEqual(fields, ['delayMs', 'family', 'knockAgain']);
+});

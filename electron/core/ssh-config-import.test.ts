@@ -70,3 +70,20 @@ Host *
 test('a missing config is an import error naming the file', () => {
   assert.throws(() => importSshConfig('/nonexistent/ssh_config'), (e: unknown) => e instanceof KnockerError && e.code === 'import' && /\/nonexistent\/ssh_config/.test(e.message));
 });
+
+test('host patterns match in linear time (no regular-expression backtracking)', () => {
+  const start = Date.now();
+  assert.equal(matchPatternList('a'.repeat(40), ['*a*a*a*a*a*a*a*a*a*a*a*ab']), false);
+  assert.ok(Date.now() - start < 200, `took ${Date.now() - start} ms`);
+  for (const [name, pattern, want] of [
+    ['web1', 'web?', true],
+    ['web12', 'web?', false],
+    ['x.example.org', '*.example.org', true],
+    ['example.org', '*.example.org', false],
+    ['Web.Example', 'web.*', true],
+    ['abc', 'a*c', true],
+    ['abd', 'a*c', false],
+  ] as const) {
+    assert.equal(matchPatternList(name, [pattern]), want, `${name} ~ ${pattern}`);
+  }
+});

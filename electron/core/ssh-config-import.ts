@@ -69,8 +69,30 @@ export function splitConfigLine(text: string): { keyword: string; args: string[]
 
 /** ssh's pattern match: `*` and `?` wildcards, case-insensitive. */
 export function matchPattern(name: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-  return re.test(name);
+  // Wildcards matched in linear passes (backtrack to the last '*' only): a regular expression
+  // built from `*a*a*a*...b` backtracks exponentially (found by fuzzing).
+  const n = name.toLowerCase();
+  const p = pattern.toLowerCase();
+  let i = 0;
+  let j = 0;
+  let star = -1;
+  let mark = 0;
+  while (i < n.length) {
+    if (j < p.length && (p[j] === '?' || p[j] === n[i])) {
+      i++;
+      j++;
+    } else if (j < p.length && p[j] === '*') {
+      star = j++;
+      mark = i;
+    } else if (star >= 0) {
+      j = star + 1;
+      i = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (j < p.length && p[j] === '*') j++;
+  return j === p.length;
 }
 
 /** A pattern list matches when some positive pattern matches and no negated one does. */

@@ -9,6 +9,7 @@
 // The door settings (door name, step, length, ports, protocols) are stored in the profile file;
 // the secret only in the keychain (secret-store.ts), never in a file.
 
+import { asText } from './profile-fields.js';
 import {
   DEFAULT_TIME_LENGTH,
   DEFAULT_TIME_PORTS,
@@ -78,7 +79,7 @@ export function checkTimeDoor(v: unknown, field: string, problems: Problems): Ti
   const whole = (key: 'step' | 'length', dflt: number, unit: string): number | undefined => {
     if (isBlank(o[key])) return dflt;
     const n = wholeNumber(o[key]);
-    if (n === undefined) problems.push({ field: `${field}.${key}`, message: `"${String(o[key])}" is not a whole number${unit}` });
+    if (n === undefined) problems.push({ field: `${field}.${key}`, message: `"${asText(o[key])}" is not a whole number${unit}` });
     return n;
   };
   const step = whole('step', TIME_DEFAULTS.step, ' of seconds');
@@ -92,7 +93,7 @@ export function checkTimeDoor(v: unknown, field: string, problems: Problems): Ti
       const hi = wholeNumber(o.ports[1]);
       if (lo !== undefined && hi !== undefined) ports = [lo, hi];
     }
-    if (!ports) problems.push({ field: `${field}.ports`, message: `"${String(o.ports)}" is not a port range LOW-HIGH such as 20000-40000` });
+    if (!ports) problems.push({ field: `${field}.ports`, message: `"${asText(o.ports)}" is not a port range LOW-HIGH such as 20000-40000` });
   } else if (!isBlank(o.portLo) || !isBlank(o.portHi)) {
     const lo = wholeNumber(o.portLo);
     const hi = wholeNumber(o.portHi);
@@ -106,7 +107,7 @@ export function checkTimeDoor(v: unknown, field: string, problems: Problems): Ti
     const text = Array.isArray(o.protocols) ? o.protocols.map(String).join(',') : typeof o.protocols === 'string' ? o.protocols : undefined;
     protocols = text === undefined ? undefined : parseProtocols(text);
     if (!protocols || protocols.length === 0) {
-      problems.push({ field: `${field}.protocols`, message: `"${String(o.protocols)}" is not tcp, udp or tcp,udp` });
+      problems.push({ field: `${field}.protocols`, message: `"${asText(o.protocols)}" is not tcp, udp or tcp,udp` });
       protocols = undefined;
     }
   }

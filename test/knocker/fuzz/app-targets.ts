@@ -107,10 +107,8 @@ const PROFILES: unknown[] = [
   { name: 'clock', host: '192.0.2.7', time: { door: 'clock', step: 30, length: 4, ports: '20000-40000', protocols: 'tcp,udp' }, timeSecret: Buffer.alloc(32, 1).toString('base64url') },
 ];
 
-// Not here: objects whose own toString/valueOf is not a function ({"toString": "x"} in a JSON
-// file): profile-fields.ts checkFamily's String(v) throws a TypeError on them (reported; add
-// { toString: 'x' } back once it is fixed).
-const ODD_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -0, NaN, 65536, '', ' ', 'x'.repeat(5000), '\u0000', '7000,8000', [], [1, 2], {}, { length: 3 }, '__proto__', { __proto__: { polluted: 1 } }, '[::1]', 'ipv5', '0x16'];
+// { toString: 'x' }: an object whose toString is not a function (a JSON file can hold one).
+const ODD_VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, -0, NaN, 65536, '', ' ', 'x'.repeat(5000), '\u0000', '7000,8000', [], [1, 2], {}, { length: 3 }, { toString: 'x' }, { valueOf: 1, toString: null }, '__proto__', { __proto__: { polluted: 1 } }, '[::1]', 'ipv5', '0x16'];
 
 function mutateValue(rng: Rng, v: unknown, depth = 0): unknown {
   if (depth > 6 || rng.chance(0.15)) return rng.pick(ODD_VALUES);
