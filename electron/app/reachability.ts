@@ -13,6 +13,7 @@ import * as net from 'net';
 
 import { LookupAll, resolveTarget } from '../core/address-resolver.js';
 import { errorText } from '../core/errors.js';
+import { connectFailure } from '../core/port-waiter.js';
 import type { AddressFamily } from '../core/profile-fields.js';
 import { onPath } from '../core/terminal-launcher.js';
 import type { ReachView } from '../shared/ipc-schema.js';
@@ -59,12 +60,7 @@ export const tcpProbe: TcpProbe = (address, family, port, timeoutMs) =>
     };
     const timer = setTimeout(() => end('timeout'), timeoutMs);
     socket.once('connect', () => end('open'));
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? 'ERROR';
-      if (code === 'ECONNREFUSED' || code === 'ECONNRESET') end('refused', code);
-      else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') end('unreachable', code);
-      else end('error', `${code}: ${err.message}`);
-    });
+    socket.once('error', (err: NodeJS.ErrnoException) => end(...connectFailure(err)));
     socket.connect({ host: address, port, family });
   });
 

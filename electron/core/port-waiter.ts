@@ -7,6 +7,14 @@
 
 import * as net from 'net';
 
+/** What a failed TCP connect means for a probe: refused, unreachable, or another error (with its code). */
+export function connectFailure(err: NodeJS.ErrnoException): ['refused' | 'unreachable' | 'error', string] {
+  const code = err.code ?? 'ERROR';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return ['refused', code];
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') return ['unreachable', code];
+  return ['error', `${code}: ${err.message}`];
+}
+
 export interface ProbeEvent {
   /** 1-based number of the probe. */
   probe: number;
@@ -110,12 +118,7 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
       };
       const timer = setTimeout(() => end('timeout'), probeTimeout);
       socket.once('connect', () => end('open'));
-      socket.once('error', (err: NodeJS.ErrnoException) => {
-        const code = err.code ?? 'ERROR';
-        if (code === 'ECONNREFUSED' || code === 'ECONNRESET') end('refused', code);
-        else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') end('unreachable', code);
-        else end('error', `${code}: ${err.message}`);
-      });
+      socket.once('error', (err: NodeJS.ErrnoException) => end(...connectFailure(err)));
       socket.connect({ host: address, port, family });
       launchTimer = setTimeout(launch, gapMs(performance.now() - t0));
     };
