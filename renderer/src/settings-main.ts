@@ -1,6 +1,9 @@
 import { mount } from 'svelte';
 import SettingsApp from './components/SettingsApp.svelte';
 import { getApi } from './lib/api';
+import { applyTheme } from './lib/theme';
 import './styles.css';
 
+// The system's theme at once; the saved preference replaces it when it arrives.
+applyTheme('system');
 mount(SettingsApp, { target: document.getElementById('app') as HTMLElement, props: { api: getApi() } });
