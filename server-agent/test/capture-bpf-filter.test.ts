@@ -1,8 +1,8 @@
 // buildCaptureFilter against knockd 0.8 itself: the same doors on the same interface must give
 // the same text (knockd -D prints "adding pcap expression for door 'D': EXPR"), and every filter
 // we produce must compile with tcpdump. Needs root (network namespaces, knockd, tcpdump -d).
-import * as nodeTest from 'node:test';
 import { describe, it } from 'node:test';
+import { before, after } from './lab/hooks.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'fs';
@@ -15,10 +15,6 @@ import type { Door, Knock, TcpFlagRule } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 
 // @types/node 16 does not declare the hooks; Node 16.20 and 20 have them.
-const { before, after } = nodeTest as unknown as {
-  before: (fn: () => void | Promise<void>) => void;
-  after: (fn: () => void | Promise<void>) => void;
-};
 
 const FLAG_NAMES: Array<[number, string]> = [
   [TCP_FLAG_BITS.FIN, 'fin'],

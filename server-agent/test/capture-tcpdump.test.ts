@@ -1,8 +1,8 @@
 // Real capture: tcpdump runs inside a throwaway server namespace (via the `command` prefix),
 // knocks come from a client namespace over a veth pair. Needs root; fails (does not skip)
 // without it.
-import * as nodeTest from 'node:test';
 import { describe, it } from 'node:test';
+import { before, after } from './lab/hooks.js';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';
@@ -16,10 +16,6 @@ import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../src/cap
 import type { Door, Packet } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 
-const { before, after } = nodeTest as unknown as {
-  before: (fn: () => void | Promise<void>) => void;
-  after: (fn: () => void | Promise<void>) => void;
-};
 
 const uid = `${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
 const SRV = `kcs${uid}`;

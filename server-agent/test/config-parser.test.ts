@@ -1,7 +1,7 @@
 // knockd.conf grammar (reference §1.1-§1.5): one test per behaviour, with line numbers and messages.
 
-import * as nodeTest from 'node:test';
 import { describe, it } from 'node:test';
+import { before, after } from './lab/hooks.js';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,10 +13,6 @@ import type { ConfigProblem, Door, KnockdConfig } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 
 // @types/node 16 does not declare before/after, which Node 16.18+ has.
-const { before, after } = nodeTest as unknown as {
-  before(fn: () => void | Promise<void>): void;
-  after(fn: () => void | Promise<void>): void;
-};
 
 const FILE = 'knockd.conf';
 

@@ -6,8 +6,8 @@
 // knockd runs as root inside a throwaway network namespace on its loopback, so nothing touches
 // the host. This test needs root and knockd; without them it fails, it does not skip.
 
-import * as nodeTest from 'node:test';
 import { describe, it } from 'node:test';
+import { before, after } from './lab/hooks.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -21,10 +21,6 @@ import { TCP_FLAG_BITS } from '../src/types.js';
 import type { TcpFlagName } from '../src/types.js';
 
 // @types/node 16 does not declare before/after, which Node 16.18+ has.
-const { before, after } = nodeTest as unknown as {
-  before(fn: () => void | Promise<void>): void;
-  after(fn: () => void | Promise<void>): void;
-};
 
 const KNOCKD = '/usr/sbin/knockd';
 const NS = `kcfg${process.pid}`;
