@@ -50,23 +50,15 @@ async function main() {
   const kinds = opts.daemons.split(',');
   for (const k of kinds) if (k !== 'agent' && k !== 'knockd') throw new Error(`unknown daemon ${k}`);
   const L = K.labModules();
-  const work = new K.Workdir();
+  const session = new K.BenchSession(L);
+  const work = session.work;
   const results = [];
   const trackedRuns = [];
   const started = new Date();
   console.log(`flood benchmark ${started.toISOString()}  pps=${opts.pps}  sizes=${sizes.map(K.fmtCount).join(',')}  load average: ${K.loadavg()}`);
-  let lab;
-  const cleanup = async () => {
-    if (lab) await lab.destroy().catch(() => undefined);
-    lab = undefined;
-    work.cleanup();
-  };
-  process.on('SIGINT', () => {
-    void cleanup().then(() => process.exit(130));
-  });
   try {
     for (const n of sizes) {
-      lab = await L.netns.NetnsLab.create('kbf');
+      const lab = await session.newLab('kbf');
       const pcaps = K.writeLabPcaps(lab, work, n);
       for (const kind of kinds) {
         const daemon = await K.startDaemon(L, lab, kind, work);
@@ -89,13 +81,12 @@ async function main() {
             `replay ${f1(r.replay.pps)} pps, drain ${r.drainMs} ms${r.kernelDrops !== undefined ? `, tcpdump drops ${r.kernelDrops}` : ''}`,
         );
       }
-      await lab.destroy();
-      lab = undefined;
+      await session.endLab();
     }
     const upTo = { agent: opts['tracked-agent'], knockd: opts['tracked-knockd'] };
     const most = Math.max(...kinds.map((k) => upTo[k]));
     if (most > 0) {
-      lab = await L.netns.NetnsLab.create('kbp');
+      const lab = await session.newLab('kbp');
       const pcaps = K.writeLabPcaps(lab, work, 1);
       const allChunks = K.writeChunkPcaps(lab, work, most, opts.chunk);
       for (const kind of kinds) {
@@ -116,11 +107,10 @@ async function main() {
               .join(', '),
         );
       }
-      await lab.destroy();
-      lab = undefined;
+      await session.endLab();
     }
   } finally {
-    await cleanup();
+    await session.cleanup();
   }
 
   console.log(`\nload average at the end: ${K.loadavg()}`);

@@ -39,22 +39,14 @@ async function main() {
   const kinds = opts.daemons.split(',');
   for (const k of kinds) if (k !== 'agent' && k !== 'knockd') throw new Error(`unknown daemon ${k}`);
   const L = K.labModules();
-  const work = new K.Workdir();
+  const session = new K.BenchSession(L);
+  const work = session.work;
   const started = new Date();
   console.log(`throughput benchmark ${started.toISOString()}  window=${opts.window}s  load average: ${K.loadavg()}`);
-  let lab;
-  const cleanup = async () => {
-    if (lab) await lab.destroy().catch(() => undefined);
-    lab = undefined;
-    work.cleanup();
-  };
-  process.on('SIGINT', () => {
-    void cleanup().then(() => process.exit(130));
-  });
   const results = {};
   let ceiling;
   try {
-    lab = await L.netns.NetnsLab.create('kbt');
+    const lab = await session.newLab('kbt');
     const pcaps = K.writeLabPcaps(lab, work, Math.round(opts.window * MAX_PPS));
     // The sender alone, nothing capturing: the machine's ceiling for this traffic.
     const alone = await K.replay(L, lab, pcaps.flood.file, { rate: 'top', limit: Math.round(opts.window * 150000) });
@@ -108,7 +100,7 @@ async function main() {
       results[kind] = { best, worst, trials };
     }
   } finally {
-    await cleanup();
+    await session.cleanup();
   }
 
   console.log(`\nload average at the end: ${K.loadavg()}`);

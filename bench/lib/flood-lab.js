@@ -168,6 +168,36 @@ async function replay(L, lab, file, { rate, limit, timeoutMs }) {
 }
 
 /** A private temp dir for the pcap files of one run; removed by cleanup(). */
+/**
+ * A benchmark run's scratch folder and its current lab, both removed at the end, on an error
+ * and on Ctrl-C.
+ */
+class BenchSession {
+  constructor(L) {
+    this.L = L;
+    this.work = new Workdir();
+    this.lab = undefined;
+    process.on('SIGINT', () => {
+      void this.cleanup().then(() => process.exit(130));
+    });
+  }
+  /** A fresh lab (the previous one, if any, is removed first). */
+  async newLab(prefix) {
+    await this.endLab();
+    this.lab = await this.L.netns.NetnsLab.create(prefix);
+    return this.lab;
+  }
+  async endLab() {
+    const lab = this.lab;
+    this.lab = undefined;
+    if (lab) await lab.destroy().catch(() => undefined);
+  }
+  async cleanup() {
+    await this.endLab();
+    this.work.cleanup();
+  }
+}
+
 class Workdir {
   constructor() {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-bench-'));
@@ -504,6 +534,7 @@ module.exports = {
   LogCounter,
   replay,
   Workdir,
+  BenchSession,
   writeLabPcaps,
   startDaemon,
   warmUp,
