@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
+import { doorCommand } from './lab/connect-lab.js';
 import { DoorDaemon, DoorDaemonKind, startDoorDaemon } from './lab/door-daemon.js';
 import { Firewalld, startFirewalld } from './lab/firewalld.js';
 import { KeyringSession, startKeyring } from './lab/keyring-session.js';
@@ -20,10 +21,6 @@ import { Sshd, startSshd } from './lab/sshd.js';
 
 const SEQUENCE = '32512,8425:udp,27705';
 const HOST = 'web.knocker.test';
-
-function richRule(family: 4 | 6): string {
-  return `firewall-cmd --zone=drop --add-rich-rule='rule family="ipv${family}" source address="%IP%" service name="ssh" accept' --timeout=300`;
-}
 
 /** Every file under a directory whose bytes contain one of the needles. */
 function filesContaining(dir: string, needles: string[]): string[] {
@@ -97,7 +94,7 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
       const reload = await fw.fw(['--reload']);
       assert.equal(reload.code, 0, reload.stderr);
       assert.equal((await fw.fw(['--zone=drop', '--list-rich-rules'])).stdout.trim(), '');
-      daemon = await startDoorDaemon(kind, pair, path.join(root, 'server', kind), [{ sequence: SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: richRule(4), startCommand6: richRule(6) }], fw.env);
+      daemon = await startDoorDaemon(kind, pair, path.join(root, 'server', kind), [{ sequence: SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: doorCommand(4), startCommand6: doorCommand(6) }], fw.env);
 
       for (const [name, family, addr, src] of [
         ['web', 4, pair.srv4, pair.cli4],
