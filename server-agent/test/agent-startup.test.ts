@@ -20,6 +20,12 @@ const GOOD = `[openSSH]
   Start_Command = true
 `;
 
+/**
+ * Root without any capability: what an unprivileged daemon has. (Not another user: the
+ * checkout may sit in a folder only root can read, as a fresh mktemp -d clone does.)
+ */
+const NO_CAPABILITIES = ['setpriv', '--bounding-set=-all', '--inh-caps=-all'];
+
 /** Run the agent in the lab's server namespace with a private /run; `prefix` wraps the node call. */
 function agent(args: string[], prefix: string[] = []) {
   return lab.exec('srv', ['sh', '-c', 'mount -t tmpfs x /run && exec "$@"', 'sh', ...prefix, process.execPath, AGENT_BIN, ...args], {
@@ -85,16 +91,20 @@ describe('knocker-agent start-up', () => {
     const state = path.join(dir, 'state2');
     fs.mkdirSync(state, { mode: 0o777 });
     fs.chmodSync(state, 0o777);
-    const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', state], ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all']);
+    const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', state], NO_CAPABILITIES);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /^could not open .*(permission|Operation not permitted)/i);
   });
 
   it('no privilege for the state directory: one line, exit 1', async () => {
-    const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', '/root/knocker-state-test'], ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups']);
+    // A folder of another user's, closed to others: without CAP_DAC_OVERRIDE root cannot write there.
+    const locked = path.join(dir, 'locked');
+    fs.mkdirSync(locked, { mode: 0o700 });
+    fs.chownSync(locked, 65534, 65534);
+    const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', path.join(locked, 'state')], NO_CAPABILITIES);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stderr.trim(), /^state: .*\/root\/knocker-state-test.*(permission denied|EACCES)/i);
+    assert.match(r.stderr.trim(), /^state: .*\/locked\/state.*(permission denied|EACCES)/i);
   });
 
   it('command line: knockd options, clusters and attached values', () => {

@@ -50,6 +50,9 @@ import type { Packet } from '../types.js';
 import { PcapStreamParser, PcapStreamError } from './pcap-stream.js';
 import { decodeFrame } from './packet-decoder.js';
 
+/** How long the old and the new tcpdump both run when the filter changes (below the deduper's 250 ms). */
+const SWAP_OVERLAP_MS = 100;
+
 export const TCPDUMP_NOT_FOUND = 'tcpdump not found: install it (yum install tcpdump / apt-get install tcpdump)';
 
 export interface TcpdumpCaptureOptions {
@@ -768,6 +771,10 @@ export class TcpdumpCapture extends EventEmitter {
     } finally {
       if (this.pending === nw) this.pending = null;
     }
+    // Both capture now. Let the old one deliver what still sat in its kernel ring and pipe from
+    // before the new one attached (killing it at once lost such packets; the copies that both
+    // deliver meanwhile are dropped by the deduper, whose window is longer).
+    if (!this.stopped) await new Promise((r) => setTimeout(r, SWAP_OVERLAP_MS));
     if (this.stopped) {
       nw.expected = true;
       nw.kill();
