@@ -7,6 +7,9 @@ import { OneTimeSequenceFile } from '../config/one-time-sequences.js';
 import { sameSequence } from '../config/sequence-grammar.js';
 import { TimeDoorWindows, SKEW_WINDOWS } from '../time-doors/time-door-windows.js';
 
+/** How many upcoming one-time sequences the capture filter admits ahead of their turn. */
+const ONE_TIME_PREFETCH = 4;
+
 /** What a completed knock changed in the catalog. */
 export type OpenedChange =
   | { kind: 'none' }
@@ -34,7 +37,7 @@ export class DoorCatalog {
 
   /**
    * The doors for the capture filter: one window ahead for time doors, and a one-time door's
-   * next sequence too, so a knock sent right after a change is captured while tcpdump restarts
+   * next few sequences too (several successes can come faster than one tcpdump restart), so a knock sent right after a change is captured while tcpdump restarts
    * with the new filter (knockd recompiles in process). Only `active` doors count knocks.
    */
   forFilter(nowMs: number): Door[] {
@@ -88,8 +91,11 @@ export class DoorCatalog {
     const file = this.oneTime.get(door);
     if (!file) return door;
     try {
-      const next = file.remaining().find((e) => !sameSequence(e.knocks, door.sequence));
-      return next ? { ...door, sequence: [...door.sequence, ...next.knocks] } : door;
+      const next = file
+        .remaining()
+        .filter((e) => !sameSequence(e.knocks, door.sequence))
+        .slice(0, ONE_TIME_PREFETCH);
+      return next.length > 0 ? { ...door, sequence: [...door.sequence, ...next.flatMap((e) => e.knocks)] } : door;
     } catch {
       return door; // unreadable now: the rotation reports it
     }
