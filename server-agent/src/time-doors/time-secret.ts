@@ -87,7 +87,9 @@ export function parseShare(input: string): { share?: TimeDoorShare; problems: st
   if (t.startsWith('knocker://')) {
     if (!t.startsWith(LINK_PREFIX)) return { problems: ['not a knocker://time-door link'] };
     for (const [k, v] of new URLSearchParams(t.slice(LINK_PREFIX.length))) fields.set(k, v);
-    if (fields.get('v') !== '1') return { problems: [`link version ${fields.get('v') ?? '(none)'} is not supported (expected 1)`] };
+    const v = fields.get('v');
+    // Quote at most a short prefix: a mangled link can carry the secret inside another field.
+    if (v !== '1') return { problems: [`link version ${v === undefined ? "(none)" : v.length > 8 ? `${v.slice(0, 8)}...` : v} is not supported (expected 1)`] };
   } else {
     for (const line of t.split(/\r?\n/)) {
       const m = /^\s*([a-z]+)\s*:\s*(.*?)\s*$/i.exec(line);
