@@ -8,12 +8,12 @@ import { randomUUID } from 'crypto';
 
 import { FlowEvent, KnockFlowResult, knockAndWait, prepareConnect } from '../core/connect-flow.js';
 import { KnockerError, ValidationError, errorText } from '../core/errors.js';
-import { importKnockdText } from '../core/knockd-import.js';
+import { importKnockdText } from '../core/imports/knockd-import.js';
 import { ProfileService, SequenceSource } from '../core/profile-service.js';
 import { Profile, ProfileInput, formatSequence, validateDraft } from '../core/profile-schema.js';
-import { buildSshInvocation, formatSshCommand } from '../core/ssh-command.js';
-import { importSshConfig } from '../core/ssh-config-import.js';
-import { launchTerminal, planTerminalLaunch } from '../core/terminal-launcher.js';
+import { buildSshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
+import { importSshConfig } from '../core/imports/ssh-config-import.js';
+import { launchTerminal, planTerminalLaunch } from '../core/terminal/terminal-launcher.js';
 import type {
   AppStateView,
   FlowPush,
@@ -33,7 +33,7 @@ import type {
 import { errorView } from './ipc-router.js';
 import type { MenuAction, MenuInput } from './menu-model.js';
 import { PreferencesStore } from './preferences.js';
-import { ReachabilityMonitor } from './reachability.js';
+import { ReachabilityMonitor } from '../core/probe/reachability.js';
 import { RecentKnocks } from './recent-knocks.js';
 
 export type Section = 'servers' | 'import' | 'preferences' | 'recent';

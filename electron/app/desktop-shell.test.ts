@@ -10,7 +10,7 @@ import * as net from 'net';
 import * as path from 'path';
 
 import type { FlowPush, RunResultView } from '../shared/ipc-schema.js';
-import { desktopRig } from './test-helpers/desktop-rig.js';
+import { desktopRig } from '../testing/desktop-rig.js';
 
 /** TCP and UDP listeners on loopback that record the order in which knocks arrive. */
 async function knockTargets(t: { after: (fn: () => void) => void }) {

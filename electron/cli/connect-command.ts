@@ -9,8 +9,8 @@ import * as os from 'os';
 
 import { prepareConnect } from '../core/connect-flow.js';
 import { KnockerError } from '../core/errors.js';
-import { SshInvocation, formatSshCommand } from '../core/ssh-command.js';
-import { launchTerminal, planTerminalLaunch } from '../core/terminal-launcher.js';
+import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
+import { launchTerminal, planTerminalLaunch } from '../core/terminal/terminal-launcher.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 import { importSshConfig, matchPatternList, splitConfigLine } from './ssh-config-import.js';
-import { tempDir } from './test-helpers/temp-dir.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
 test('lines: keyword and arguments, = and quotes', () => {
   assert.deepEqual(splitConfigLine('  HostName=example.org'), { keyword: 'hostname', args: ['example.org'] });

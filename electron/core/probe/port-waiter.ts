@@ -5,22 +5,14 @@
 // still get their answer, and the first one that connects wins: every other is dropped.
 // Anything but "connected" counts as closed (refusals, resets, ICMP errors, silence).
 
-import * as net from 'net';
-
-/** What a failed TCP connect means for a probe: refused, unreachable, or another error (with its code). */
-export function connectFailure(err: NodeJS.ErrnoException): ['refused' | 'unreachable' | 'error', string] {
-  const code = err.code ?? 'ERROR';
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return ['refused', code];
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') return ['unreachable', code];
-  return ['error', `${code}: ${err.message}`];
-}
+import { TcpResult, startTcpProbe } from './tcp-probe.js';
 
 export interface ProbeEvent {
   /** 1-based number of the probe. */
   probe: number;
   /** Milliseconds since waiting began. */
   atMs: number;
-  outcome: 'open' | 'refused' | 'unreachable' | 'timeout' | 'error';
+  outcome: TcpResult;
   detail?: string;
 }
 
@@ -60,7 +52,7 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
   const maxInFlight = opts.maxInFlight ?? 24;
   const gapMs = opts.gapMs ?? defaultProbeGap;
   /** Live probes, oldest first, each with the function that ends it. */
-  const inFlight = new Map<net.Socket, () => void>();
+  const inFlight = new Map<object, () => void>();
   let started = 0;
   let finished = false;
   let lastOutcome: ProbeEvent['outcome'] | undefined;
@@ -92,34 +84,23 @@ export function waitForPort(address: string, family: 4 | 6, port: number, opts: 
       if (finished) return;
       if (inFlight.size >= maxInFlight) {
         // Drop the oldest probe: its SYN is the least likely to be answered now.
-        const [, dropOldest] = inFlight.entries().next().value as [net.Socket, () => void];
+        const [, dropOldest] = inFlight.entries().next().value as [object, () => void];
         dropOldest();
       }
       const n = ++started;
-      const socket = new net.Socket();
-      let done = false;
-      /** End the probe without reporting it (dropped, or another probe won). */
-      const drop = (): void => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        inFlight.delete(socket);
-        socket.destroy();
-      };
-      inFlight.set(socket, drop);
-      const end = (outcome: ProbeEvent['outcome'], detail?: string): void => {
-        if (done) return;
-        drop();
+      const key = {};
+      const drop = startTcpProbe(address, family, port, probeTimeout, ({ result, detail }) => {
+        inFlight.delete(key);
         if (finished) return;
-        lastOutcome = outcome;
+        lastOutcome = result;
         lastDetail = detail;
-        opts.onProbe?.({ probe: n, atMs: performance.now() - t0, outcome, ...(detail ? { detail } : {}) });
-        if (outcome === 'open') finish(true);
-      };
-      const timer = setTimeout(() => end('timeout'), probeTimeout);
-      socket.once('connect', () => end('open'));
-      socket.once('error', (err: NodeJS.ErrnoException) => end(...connectFailure(err)));
-      socket.connect({ host: address, port, family });
+        opts.onProbe?.({ probe: n, atMs: performance.now() - t0, outcome: result, ...(detail ? { detail } : {}) });
+        if (result === 'open') finish(true);
+      });
+      inFlight.set(key, () => {
+        inFlight.delete(key);
+        drop();
+      });
       launchTimer = setTimeout(launch, gapMs(performance.now() - t0));
     };
 

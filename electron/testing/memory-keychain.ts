@@ -2,7 +2,7 @@
 // GNOME keyring (reads give null, writes throw, deletes give false) and one that behaves like a
 // machine without Secret Service. The end-to-end tests use a real gnome-keyring instead.
 
-import type { KeychainBackend } from '../secret-store.js';
+import type { KeychainBackend } from '../core/secret-store.js';
 
 export class MemoryKeychain implements KeychainBackend {
   readonly items = new Map<string, string>();

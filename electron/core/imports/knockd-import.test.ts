@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 import { importKnockdFile, importKnockdText, sshPortFromCommand } from './knockd-import.js';
-import { parseDraft } from './profile-schema.js';
-import { tempDir } from './test-helpers/temp-dir.js';
+import { parseDraft } from '../profile-schema.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
 // The configuration of the widely copied CentOS 7 guide, with its section headers.
 const GUIDE = `[options]

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { LookupAll, resolveTarget } from './address-resolver.js';
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 
 const fakeDns = (records: { address: string; family: number }[]): { lookup: LookupAll; calls: unknown[] } => {
   const calls: unknown[] = [];

@@ -3,7 +3,7 @@
 // known_hosts stays keyed by it. Also: splitting user-supplied ssh arguments into options and a
 // remote command, and quoting a command line for display or for a terminal's shell.
 
-import type { ProfileSettings } from './profile-schema.js';
+import type { ProfileSettings } from '../profile-schema.js';
 
 export interface SshInvocation {
   /** The program (default "ssh", found on PATH). */

@@ -13,7 +13,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { KnockerError, errorText } from './errors.js';
+import { KnockerError, errorText } from '../errors.js';
 import { shellCommandLine, windowsQuote } from './ssh-command.js';
 
 export interface TerminalPlan {

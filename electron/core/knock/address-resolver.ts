@@ -5,9 +5,9 @@
 import * as dns from 'dns';
 import { isIP } from 'net';
 
-import { KnockerError, errorText } from './errors.js';
-import type { AddressFamily } from './profile-schema.js';
-import { stripBrackets } from './profile-schema.js';
+import { KnockerError, errorText } from '../errors.js';
+import type { AddressFamily } from '../profile-schema.js';
+import { stripBrackets } from '../profile-schema.js';
 
 export interface ResolvedTarget {
   /** The name as the profile gives it (for HostKeyAlias and messages). */

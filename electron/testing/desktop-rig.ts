@@ -5,21 +5,22 @@
 
 import * as path from 'path';
 
-import { ProfileService } from '../../core/profile-service.js';
-import { ProfileStore } from '../../core/profile-store.js';
-import { SecretStore } from '../../core/secret-store.js';
-import { MemoryKeychain } from '../../core/test-helpers/memory-keychain.js';
-import { tempDir } from '../../core/test-helpers/temp-dir.js';
-import type { IpcEvents } from '../../shared/ipc-schema.js';
-import { DesktopApp, Notice, Section } from '../desktop-app.js';
-import { createHandlers } from '../handlers.js';
-import { attachRouter, createRouter } from '../ipc-router.js';
-import type { TrayIconState } from '../menu-model.js';
-import { PreferencesStore } from '../preferences.js';
-import { IcmpProber, ReachabilityMonitor } from '../reachability.js';
-import { RecentKnocks } from '../recent-knocks.js';
-import { ShortcutManager } from '../shortcut-manager.js';
-import { TrayPresenter } from '../tray-presenter.js';
+import { ProfileService } from '../core/profile-service.js';
+import { ProfileStore } from '../core/profile-store.js';
+import { SecretStore } from '../core/secret-store.js';
+import { MemoryKeychain } from './memory-keychain.js';
+import { tempDir } from './temp-dir.js';
+import type { IpcEvents } from '../shared/ipc-schema.js';
+import { DesktopApp, Notice, Section } from '../app/desktop-app.js';
+import { createHandlers } from '../app/handlers.js';
+import { attachRouter, createRouter } from '../app/ipc-router.js';
+import type { TrayIconState } from '../app/menu-model.js';
+import { PreferencesStore } from '../app/preferences.js';
+import type { IcmpProber } from '../core/probe/icmp-probe.js';
+import { ReachabilityMonitor } from '../core/probe/reachability.js';
+import { RecentKnocks } from '../app/recent-knocks.js';
+import { ShortcutManager } from '../app/shortcut-manager.js';
+import { TrayPresenter } from '../app/tray-presenter.js';
 import { StandinGlobalShortcut, StandinInvokeEvent, StandinIpcMain, StandinMenu, StandinTray, standinMenuApi } from './electron-standin.js';
 
 export interface DesktopRig {

@@ -5,9 +5,9 @@
 import { formatProblem, loadKnockdConfig, parseKnockdConfig, TCP_FLAG_BITS } from 'knocker-agent';
 import type { Door, Knock, ParseKnockdConfigResult } from 'knocker-agent';
 
-import { KnockerError } from './errors.js';
-import type { AddressFamily, ProfileInput } from './profile-schema.js';
-import { LIMITS, literalFamily } from './profile-schema.js';
+import { KnockerError } from '../errors.js';
+import type { AddressFamily, ProfileInput } from '../profile-schema.js';
+import { LIMITS, literalFamily } from '../profile-schema.js';
 
 export interface KnockdImportOptions {
   /** The server the file belongs to. Without it, only doors with a Target can be imported. */

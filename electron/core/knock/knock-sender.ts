@@ -10,7 +10,7 @@ import * as net from 'net';
 
 import type { Knock } from 'knocker-agent';
 
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 
 export interface KnockTarget {
   address: string;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { KnockerError } from './errors.js';
-import { parseDraft, settingsOf } from './profile-schema.js';
+import { KnockerError } from '../errors.js';
+import { parseDraft, settingsOf } from '../profile-schema.js';
 import { buildExport, parseExport } from './profile-transfer.js';
 
 const p = { id: 'x', ...settingsOf(parseDraft({ name: 'web1', host: 'h', sequence: '1,2:udp', ssh: { user: 'u' } })), hasSequence: true };

@@ -1,4 +1,4 @@
-// Loopback helpers for unit tests: free ports, and a tiny stand-in for a knock daemon that
+// Loopback helpers for unit tests: free ports, a listening and a closed port, and a tiny stand-in for a knock daemon that
 // listens for UDP knocks and opens a TCP port once the sequence has been seen.
 
 import * as dgram from 'dgram';
@@ -63,4 +63,21 @@ export async function fakeDaemon(knockPorts: number[], sshPort: number, opts: { 
     if (server) await new Promise<void>((r) => server?.close(() => r()));
   };
   return state;
+}
+
+/** A TCP port on 127.0.0.1 that accepts (and drops) connections until the test ends. */
+export async function listenLoopback(t: { after: (fn: () => void) => void }): Promise<number> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  return (server.address() as net.AddressInfo).port;
+}
+
+/** A port on 127.0.0.1 that nothing listens on (refuses connections). */
+export async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }

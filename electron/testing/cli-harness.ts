@@ -5,11 +5,11 @@
 import * as path from 'path';
 import { Readable } from 'stream';
 
-import { SecretStore } from '../../core/secret-store.js';
-import type { SshInvocation } from '../../core/ssh-command.js';
-import { MemoryKeychain } from '../../core/test-helpers/memory-keychain.js';
-import { tempDir } from '../../core/test-helpers/temp-dir.js';
-import { main } from '../main.js';
+import { SecretStore } from '../core/secret-store.js';
+import type { SshInvocation } from '../core/terminal/ssh-command.js';
+import { MemoryKeychain } from './memory-keychain.js';
+import { tempDir } from './temp-dir.js';
+import { main } from '../cli/main.js';
 
 export interface Run {
   code: number;

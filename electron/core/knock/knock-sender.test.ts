@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as dgram from 'dgram';
 import * as net from 'net';
 
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 import { knockSequence, sendKnocks } from './knock-sender.js';
 
 /** Listeners on the given TCP/UDP ports of one address; records arrivals in order. */

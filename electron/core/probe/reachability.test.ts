@@ -1,23 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as net from 'net';
 
-import { EchoOutcome, IcmpProber, ReachabilityMonitor, chooseIcmpProber, netPingProber, pingArgv, systemPingProber, tcpProbe } from './reachability.js';
-
-async function listen(t: { after: (fn: () => void) => void }): Promise<number> {
-  const server = net.createServer((s) => s.destroy());
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  return (server.address() as net.AddressInfo).port;
-}
-
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { closedPort, listenLoopback } from '../../testing/loopback.js';
+import type { EchoOutcome, IcmpProber } from './icmp-probe.js';
+import { ReachabilityMonitor } from './reachability.js';
 
 /** An ICMP prober whose answers the test decides, recording what was asked and how many ran at once. */
 class ControlledEcho implements IcmpProber {
@@ -40,16 +26,8 @@ class ControlledEcho implements IcmpProber {
   }
 }
 
-test('tcpProbe: a listening port is open, a closed one refused', async (t) => {
-  const port = await listen(t);
-  assert.equal((await tcpProbe('127.0.0.1', 4, port, 1000)).result, 'open');
-  const r = await tcpProbe('127.0.0.1', 4, await closedPort(), 1000);
-  assert.equal(r.result, 'refused');
-  assert.equal(r.detail, 'ECONNREFUSED');
-});
-
 test('states: SSH port open; reachable by ICMP with the port shut; reachable by a refusal alone; unreachable', async (t) => {
-  const open = await listen(t);
+  const open = await listenLoopback(t);
   const closed = await closedPort();
   const echo = new ControlledEcho((a) => (a === '127.0.0.1' ? { ok: true, rttMs: 0.1 } : { ok: false, detail: 'no reply' }));
   const m = new ReachabilityMonitor({ icmp: echo, timeoutMs: 500, now: () => 42 });
@@ -74,47 +52,6 @@ test('states: SSH port open; reachable by ICMP with the port shut; reachable by 
   const silent = new ReachabilityMonitor({ icmp: echo, tcp: async () => ({ result: 'timeout', rttMs: 500 }) });
   const gone = await silent.probe({ id: 'e', host: '10.255.255.1', family: 'ipv4', sshPort: 22 });
   assert.deepEqual([gone.state, gone.detail], ['unreachable', 'port 22 did not answer; ICMP echo: no reply']);
-});
-
-test('the system ping: its command per platform, and a real echo of 127.0.0.1', async () => {
-  assert.deepEqual(pingArgv('10.0.0.1', 4, 1500, 'linux'), ['ping', '-n', '-c', '1', '-W', '2', '-4', '10.0.0.1']);
-  assert.deepEqual(pingArgv('fd00::1', 6, 1000, 'linux'), ['ping', '-n', '-c', '1', '-W', '1', '-6', 'fd00::1']);
-  assert.deepEqual(pingArgv('fd00::1', 6, 1000, 'darwin'), ['ping6', '-c', '1', 'fd00::1']);
-  assert.deepEqual(pingArgv('10.0.0.1', 4, 1000, 'win32'), ['ping', '-n', '1', '-w', '1000', '-4', '10.0.0.1']);
-  const r = await systemPingProber('linux').echo('127.0.0.1', 4, 1000);
-  assert.equal(r.ok, true, r.detail);
-  assert.ok((r.rttMs ?? -1) >= 0);
-});
-
-test('net-ping is used only when it loads and may open a raw socket; else the system ping, else TCP only', () => {
-  assert.match(netPingProber(() => require('net-ping-not-installed')).reason ?? '', /net-ping is not available \(Cannot find module/);
-  const denied = netPingProber(() => ({
-    NetworkProtocol: { IPv4: 1, IPv6: 2 },
-    createSession: () => {
-      throw new Error('Operation not permitted');
-    },
-  }));
-  assert.equal(denied.reason, 'raw ICMP is not permitted (Operation not permitted)');
-  const opened: number[] = [];
-  const allowed = netPingProber(() => ({
-    NetworkProtocol: { IPv4: 1, IPv6: 2 },
-    createSession: (o: { networkProtocol: number }) => {
-      opened.push(o.networkProtocol);
-      return { pingHost: () => undefined, close: () => undefined };
-    },
-  }));
-  assert.equal(allowed.prober?.method, 'icmp');
-  assert.deepEqual(opened, [1]);
-
-  const missing = () => {
-    throw new Error('Cannot find module');
-  };
-  const viaPing = chooseIcmpProber({ loadNetPing: missing, hasPing: () => true, platform: 'linux' });
-  assert.equal(viaPing.prober?.method, 'ping');
-  assert.deepEqual(viaPing.notes, ['net-ping is not available (Cannot find module)', 'using the system ping']);
-  const none = chooseIcmpProber({ loadNetPing: missing, hasPing: () => false });
-  assert.equal(none.prober, undefined);
-  assert.match(none.notes.join(' '), /TCP probe of the SSH port only/);
 });
 
 test('rounds never overlap, run at most `concurrency` checks at once, and never block a reader', async () => {
@@ -194,22 +131,4 @@ test('servers added while a round runs are checked in a follow-up round', async 
   await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(Object.values(m.snapshot()).map((s) => s.state), ['reachable', 'reachable']);
   m.stop();
-});
-
-test('the real net-ping: ICMP from this process where raw sockets are permitted (root), else a reason', async () => {
-  const r = netPingProber();
-  if (r.reason && /not available/.test(r.reason)) {
-    // An optional dependency: a machine where it did not build uses the system ping instead.
-    assert.match(r.reason, /net-ping is not available/);
-    return;
-  }
-  if (process.getuid?.() === 0) {
-    assert.equal(r.prober?.method, 'icmp', r.reason);
-    const echo = await r.prober!.echo('127.0.0.1', 4, 1000);
-    r.prober!.close?.();
-    assert.equal(echo.ok, true, echo.detail);
-    assert.ok((echo.rttMs ?? -1) >= 0);
-  } else {
-    assert.match(r.reason ?? '', /raw ICMP is not permitted/);
-  }
 });

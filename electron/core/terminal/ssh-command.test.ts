@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { parseDraft } from './profile-schema.js';
+import { parseDraft } from '../profile-schema.js';
 import { buildSshInvocation, formatSshCommand, shellQuote, splitSshArgs, windowsQuote } from './ssh-command.js';
 
 const profile = parseDraft({

@@ -6,9 +6,9 @@
 import { encodeSecret as encodeTimeSecret, formatSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
 
-import { KnockerError, errorText } from './errors.js';
-import type { Profile, ProfileInput, ProfileSettings } from './profile-schema.js';
-import { settingsOf } from './profile-schema.js';
+import { KnockerError, errorText } from '../errors.js';
+import type { Profile, ProfileInput, ProfileSettings } from '../profile-schema.js';
+import { settingsOf } from '../profile-schema.js';
 
 export const EXPORT_FORMAT = 'knocker-profiles';
 /** The newest export version this Knocker writes and reads. */

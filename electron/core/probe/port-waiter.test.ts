@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as net from 'net';
 
 import { ProbeEvent, waitForPort } from './port-waiter.js';
-import { freePorts } from './test-helpers/loopback.js';
+import { freePorts } from '../../testing/loopback.js';
 
 test('an open port is found by the first probe', async (t) => {
   const [port] = await freePorts(1);

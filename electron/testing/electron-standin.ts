@@ -5,7 +5,7 @@
 // standing for another application that holds a combination (register then returns false, as
 // Electron's does).
 
-import type { GlobalShortcutLike, IpcMainLike, MenuApi, MenuItemTemplate, TrayLike } from '../electron-like.js';
+import type { GlobalShortcutLike, IpcMainLike, MenuApi, MenuItemTemplate, TrayLike } from '../app/electron-like.js';
 
 export class StandinMenu {
   constructor(readonly items: MenuItemTemplate[]) {}

@@ -8,8 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { KnockerError, errorText } from './errors.js';
-import type { ProfileInput } from './profile-schema.js';
+import { KnockerError, errorText } from '../errors.js';
+import type { ProfileInput } from '../profile-schema.js';
 
 export interface SshConfigLine {
   keyword: string;

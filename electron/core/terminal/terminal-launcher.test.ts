@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { KnockerError } from './errors.js';
+import { KnockerError } from '../errors.js';
 import { launchTerminal, onPath, planTerminalLaunch, splitTemplate } from './terminal-launcher.js';
-import { tempDir } from './test-helpers/temp-dir.js';
+import { tempDir } from '../../testing/temp-dir.js';
 
 const argv = ['ssh', '-p', '22', '-o', 'HostKeyAlias=web 1', '10.0.0.1'];
 const only = (...names: string[]) => (p: string) => names.includes(p);
