@@ -17,6 +17,7 @@ export * from './probe/icmp-probe.js';
 export * from './probe/reachability.js';
 export * from './terminal/ssh-command.js';
 export * from './terminal/terminal-launcher.js';
+export * from './terminal/ssh-terminal.js';
 export * from './connect-flow.js';
 export * from './imports/knockd-import.js';
 export * from './imports/ssh-config-import.js';
