@@ -1,5 +1,5 @@
 // A whole desktop app under Node for tests: the real core (profiles in a temp dir, a keychain
-// stand-in from the core's test helpers, real knocks and probes), the real app modules, and the
+// stand-in (memory-keychain.ts), real knocks and probes), the real app modules, and the
 // Electron stand-ins for tray, menu, global shortcut and ipcMain. Ports record what the shell
 // would have shown (notifications, clipboard, windows).
 
@@ -52,7 +52,7 @@ export function desktopRig(t: { after: (fn: () => void) => void }, opts: { icmp?
   const copied: string[] = [];
   const windows: string[] = [];
   const shortcuts = new StandinGlobalShortcut();
-  for (const a of opts.taken ?? []) shortcuts.takenByOthers.add(a);
+  for (const a of opts.taken ?? []) shortcuts.registerForOtherApp(a);
   let app: DesktopApp | undefined;
   const shortcut = new ShortcutManager({ globalShortcut: shortcuts, onPressed: () => app?.shortcutPressed(), env: opts.env ?? {}, platform: 'linux' });
   const reach = new ReachabilityMonitor({ icmp: opts.icmp, timeoutMs: 500, onChange: () => app?.changed() });
@@ -105,4 +105,15 @@ export function desktopRig(t: { after: (fn: () => void) => void }, opts: { icmp?
     },
   });
   return rig as DesktopRig;
+}
+
+/** Poll `fn` until it returns something truthy; fails after `ms`, naming what it waited for. */
+export async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }

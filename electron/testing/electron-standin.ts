@@ -1,9 +1,9 @@
 // In-memory stand-ins for the few Electron APIs the shell drives (Tray, Menu, globalShortcut,
 // ipcMain), for tests under Node. They record every call and hold what they were given; they
-// never make anything up: a menu item's click runs the real handler, an IPC call goes through
-// the real router to the real app. The one knob is `takenByOthers` on the shortcut registry,
-// standing for another application that holds a combination (register then returns false, as
-// Electron's does).
+// never make a result up: a menu item's click runs the real handler, an IPC call goes through
+// the real router to the real app, and register() answers from the registry's own state. Another
+// application holding a combination is a registration like any other (`registerForOtherApp`),
+// so Knocker's register of it returns false, as Electron's does.
 
 import type { GlobalShortcutLike, IpcMainLike, MenuApi, MenuItemTemplate, TrayLike } from '../app/electron-like.js';
 
@@ -38,6 +38,7 @@ export class StandinMenu {
 }
 
 export const standinMenuApi: MenuApi<StandinMenu> & { built: StandinMenu[] } = {
+  /** Every menu built, in order (the record of buildFromTemplate's calls). */
   built: [],
   buildFromTemplate(template: MenuItemTemplate[]): StandinMenu {
     const m = new StandinMenu(template);
@@ -78,13 +79,20 @@ export class StandinTray<I> implements TrayLike<StandinMenu, I> {
 
 export class StandinGlobalShortcut implements GlobalShortcutLike {
   readonly calls: { method: string; accelerator: string }[] = [];
+  /** Knocker's registrations. */
   readonly registered = new Map<string, () => void>();
-  /** Combinations held by other applications. */
-  readonly takenByOthers = new Set<string>();
+  /** Registrations of other applications (the system-wide registry holds both). */
+  private readonly heldByOthers = new Set<string>();
+
+  /** Another application registers a combination first. */
+  registerForOtherApp(accelerator: string): void {
+    this.calls.push({ method: 'registerForOtherApp', accelerator });
+    this.heldByOthers.add(accelerator);
+  }
 
   register(accelerator: string, callback: () => void): boolean {
     this.calls.push({ method: 'register', accelerator });
-    if (this.takenByOthers.has(accelerator) || this.registered.has(accelerator)) return false;
+    if (this.heldByOthers.has(accelerator) || this.registered.has(accelerator)) return false;
     this.registered.set(accelerator, callback);
     return true;
   }
@@ -93,6 +101,7 @@ export class StandinGlobalShortcut implements GlobalShortcutLike {
     this.registered.delete(accelerator);
   }
   isRegistered(accelerator: string): boolean {
+    this.calls.push({ method: 'isRegistered', accelerator });
     return this.registered.has(accelerator);
   }
   /** The user presses the combination. */
@@ -111,18 +120,20 @@ export interface StandinInvokeEvent {
 
 export class StandinIpcMain implements IpcMainLike<StandinInvokeEvent> {
   readonly handlers = new Map<string, (event: StandinInvokeEvent, ...args: unknown[]) => unknown>();
-  readonly calls: { channel: string; args: unknown }[] = [];
+  readonly calls: { method: 'handle' | 'removeHandler' | 'invoke'; channel: string; args?: unknown }[] = [];
 
   handle(channel: string, listener: (event: StandinInvokeEvent, ...args: unknown[]) => unknown): void {
+    this.calls.push({ method: 'handle', channel });
     if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
     this.handlers.set(channel, listener);
   }
   removeHandler(channel: string): void {
+    this.calls.push({ method: 'removeHandler', channel });
     this.handlers.delete(channel);
   }
   /** A renderer calls ipcRenderer.invoke(channel, args). */
   async invoke(event: StandinInvokeEvent, channel: string, args: unknown): Promise<unknown> {
-    this.calls.push({ channel, args });
+    this.calls.push({ method: 'invoke', channel, args });
     const h = this.handlers.get(channel);
     if (!h) throw new Error(`No handler registered for '${channel}'`);
     return h(event, args);

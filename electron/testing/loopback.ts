@@ -1,4 +1,5 @@
-// Loopback helpers for unit tests: free ports, a listening and a closed port, and a tiny stand-in for a knock daemon that
+// Loopback helpers for unit tests: free ports, a listening and a closed port, knock targets that
+// record the order of arrival, and a tiny stand-in for a knock daemon that
 // listens for UDP knocks and opens a TCP port once the sequence has been seen.
 
 import * as dgram from 'dgram';
@@ -80,4 +81,23 @@ export async function closedPort(): Promise<number> {
   const port = (s.address() as net.AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** TCP and UDP listeners on loopback that record the order in which knocks arrive. */
+export async function knockTargets(t: { after: (fn: () => void) => void }) {
+  const hits: string[] = [];
+  const tcp = [net.createServer((s) => (hits.push(`tcp`), s.destroy())), net.createServer((s) => (hits.push('tcp'), s.destroy()))];
+  for (const s of tcp) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const udp = dgram.createSocket('udp4');
+  await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+  udp.on('message', () => hits.push('udp'));
+  const ssh = net.createServer((s) => s.destroy());
+  await new Promise<void>((r) => ssh.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of tcp) s.close();
+    udp.close();
+    ssh.close();
+  });
+  const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+  return { hits, sequence: `${port(tcp[0])},${udp.address().port}:udp,${port(tcp[1])}`, sshPort: port(ssh) };
 }
