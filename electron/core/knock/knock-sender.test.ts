@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as dgram from 'dgram';
 import * as net from 'net';
 
+import { freePorts } from '../../testing/loopback.js';
 import { KnockerError } from '../errors.js';
 import { knockSequence, sendKnocks } from './knock-sender.js';
 
@@ -27,25 +28,6 @@ async function listeners(address: string, ports: { port: number; proto: 'tcp' | 
     }
   }
   return { arrivals, close: () => closers.forEach((c) => c()) };
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  while (out.length < n) {
-    const srv = net.createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as net.AddressInfo).port;
-    await new Promise<void>((r) => srv.close(() => r()));
-    // The same number must be free for UDP too.
-    const u = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      u.once('error', () => r(false));
-      u.bind(port, '127.0.0.1', () => r(true));
-    });
-    if (ok) u.close();
-    if (ok && !out.includes(port)) out.push(port);
-  }
-  return out;
 }
 
 for (const [address, family] of [
