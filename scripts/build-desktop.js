@@ -11,8 +11,16 @@ const esbuild = require('esbuild');
 const root = path.resolve(__dirname, '..');
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true, logLevel: 'warning', absWorkingDir: root };
 
-esbuild.buildSync({ ...common, entryPoints: ['electron/main/main.ts'], outfile: 'dist/desktop/main.js', external: ['electron', 'keytar', 'net-ping', 'raw-socket'] });
-esbuild.buildSync({ ...common, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/desktop/preload.js', external: ['electron'] });
+const bundles = [
+  esbuild.buildSync({ ...common, metafile: true, entryPoints: ['electron/main/main.ts'], outfile: 'dist/desktop/main.js', external: ['electron', 'keytar', 'net-ping', 'raw-socket'] }),
+  esbuild.buildSync({ ...common, metafile: true, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/desktop/preload.js', external: ['electron'] }),
+];
+// Test fakes (electron/testing/) and tests never go into the app.
+const leaked = bundles.flatMap((b) => Object.keys(b.metafile.inputs)).filter((f) => f.startsWith('electron/testing/') || f.endsWith('.test.ts'));
+if (leaked.length) {
+  console.error(`desktop: test code in the bundle: ${leaked.join(', ')}`);
+  process.exit(1);
+}
 
 const vite = path.join(root, 'node_modules', '.bin', 'vite');
 const r = spawnSync(vite, ['build', '--config', 'renderer/vite.config.mts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });

@@ -27,7 +27,7 @@ run_suite() { # name, command...
 
 run_suite agent-node20 node --test --test-reporter=tap --test-concurrency=3 --test-timeout=300000 "${AGENT_TESTS[@]}"
 run_suite agent-node16 "${NODE16[@]}" --test "${AGENT_TESTS[@]}"
-run_suite app-node20 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=300000 dist/electron/core/*.test.js dist/electron/cli/*.test.js dist/test/knocker/*.test.js dist/electron/app/*.test.js dist/electron/shared/*.test.js
+run_suite app-node20 node --test --test-reporter=tap --test-concurrency=2 --test-timeout=300000 dist/electron/core/*.test.js dist/electron/core/*/*.test.js dist/electron/cli/*.test.js dist/test/knocker/*.test.js dist/electron/app/*.test.js dist/electron/shared/*.test.js
 run_suite renderer node scripts/vitest-summary.js
 
 rm -rf "$out"

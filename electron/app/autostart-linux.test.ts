@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { tempDir } from '../core/test-helpers/temp-dir.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { autostartEntry, autostartFile, isLinuxAutostartEnabled, setLinuxAutostart } from './autostart-linux.js';
 
 test('an XDG autostart entry that starts Knocker hidden; removed when turned off', (t) => {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { shellQuote } from '../core/ssh-command.js';
+import { shellQuote } from '../core/terminal/ssh-command.js';
 
 export function autostartFile(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
   const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');

@@ -1,6 +1,6 @@
 // The few Electron APIs the shell drives, as structural interfaces. electron/main passes the
 // real objects (electron/tsconfig.json checks that they fit); tests pass the stand-ins of
-// test-helpers/electron-standin.ts. Nothing here imports Electron.
+// electron/testing/electron-standin.ts. Nothing here imports Electron.
 
 /** A menu item template, as Menu.buildFromTemplate takes it (the subset Knocker uses). */
 export interface MenuItemTemplate {

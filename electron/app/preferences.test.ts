@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { KnockerError, ValidationError } from '../core/errors.js';
-import { tempDir } from '../core/test-helpers/temp-dir.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { DEFAULT_PREFERENCES, PreferencesStore, acceleratorProblem, validatePreferences } from './preferences.js';
 
 test('accelerators: Electron syntax, a modifier required, problems in words', () => {

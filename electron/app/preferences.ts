@@ -9,7 +9,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { configDir } from '../core/config-paths.js';
 import { FieldProblem, KnockerError, ValidationError, errorText } from '../core/errors.js';
-import { splitTemplate } from '../core/terminal-launcher.js';
+import { splitTemplate } from '../core/terminal/terminal-launcher.js';
 import type { PreferencesView, ThemePref } from '../shared/ipc-schema.js';
 
 export const PREFERENCES_FILE_NAME = 'preferences.json';

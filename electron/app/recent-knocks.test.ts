@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { tempDir } from '../core/test-helpers/temp-dir.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { RecentKnocks } from './recent-knocks.js';
 
 const entry = (i: number, profile = 'web1') => ({ at: new Date(1_700_000_000_000 + i * 1000).toISOString(), profile, mode: 'connect' as const, address: '10.0.0.1', outcome: 'open' as const, message: `run ${i}`, totalMs: i });

@@ -16,3 +16,14 @@ test('argument parser: long, short, clusters, values, --, negation', () => {
   assert.equal(parseDuration('20ms', 'w'), 20);
   assert.throws(() => parseDuration('soon', 'w'), UsageError);
 });
+
+test('argument parser: what parseArgs alone would not do on Node 20', () => {
+  const specs = [{ name: 'ipv4', short: '4' }, { name: 'delay', short: 'd', value: true }, { name: 'again', negatable: true }, { name: 'json' }];
+  // -5 is a value unless declared; -4 is the option.
+  assert.deepEqual(parseArgs(['-5', '-4', '--delay', '-7'], specs, 'k'), { options: { ipv4: true, delay: '-7' }, positional: ['-5'], rest: [], sawDoubleDash: false });
+  assert.throws(() => parseArgs(['--no-json'], specs, 'knocker list'), (e: unknown) => e instanceof UsageError && e.message === 'unknown option --no-json for knocker list');
+  assert.throws(() => parseArgs(['--no-again=1'], specs, 'k'), /unknown option --no-again for k/);
+  assert.throws(() => parseArgs(['--json=1'], specs, 'k'), /option --json takes no value/);
+  assert.throws(() => parseArgs(['-4x'], specs, 'knocker knock'), /unknown option -x for knocker knock/);
+  assert.deepEqual(parseArgs(['-4', '--', '-p', '22'], specs, 'k').rest, ['-p', '22']);
+});

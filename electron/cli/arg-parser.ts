@@ -1,6 +1,11 @@
-// A small command-line parser: long options (--name value, --name=value), short options
-// (-v, -d 100, -d100, clusters like -4v), repeatable options, positional arguments, and `--`
-// after which everything is passed on untouched.
+// The CLI's command lines: node:util's parseArgs splits them (long options with `=` or a
+// following value, short options and clusters like -4v or -d100, `--`), this thin layer over its
+// tokens keeps what parseArgs cannot do on Node 20: per-command messages naming the command
+// (its strict mode throws its own), `--no-NAME` for negatable flags (allowNegative is Node 22),
+// values that look like negative numbers (`-5` is a value unless -5 is declared), and the
+// arguments after `--` kept apart for ssh.
+
+import { parseArgs as splitArgs } from 'node:util';
 
 export interface OptionSpec {
   /** Long name without dashes; the key in the result. */
@@ -32,7 +37,19 @@ export class UsageError extends Error {
 
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
-  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short as string, s]));
+  const byShort = new Set(specs.filter((s) => s.short).map((s) => s.short as string));
+  // parseArgs would read `-5` as the short option 5: hand it a stand-in, restored below.
+  const stand = new Map<string, string>();
+  const args = argv.map((a, i) => {
+    if (!/^-[0-9]/.test(a) || byShort.has(a[1])) return a;
+    const s = `\0${i}`;
+    stand.set(s, a);
+    return s;
+  });
+  const real = (v: string): string => stand.get(v) ?? v;
+  const options = Object.fromEntries(specs.map((s) => [s.name, { type: s.value ? ('string' as const) : ('boolean' as const), ...(s.short ? { short: s.short } : {}) }]));
+  const { tokens } = splitArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+
   const out: ParsedArgs = { options: {}, positional: [], rest: [], sawDoubleDash: false };
   const set = (spec: OptionSpec, v: string | boolean): void => {
     if (spec.repeat) {
@@ -43,56 +60,36 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       out.options[spec.name] = v;
     }
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') {
       out.sawDoubleDash = true;
-      out.rest = argv.slice(i + 1);
+      out.rest = argv.slice(t.index + 1);
       break;
     }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-      let spec = byLong.get(name);
-      if (!spec && name.startsWith('no-')) {
-        const base = byLong.get(name.slice(3));
-        if (base?.negatable && eq < 0) {
-          out.options[base.name] = false;
-          continue;
-        }
-      }
-      if (!spec) throw new UsageError(`unknown option --${name} for ${command}`);
-      if (spec.value) {
-        let v: string;
-        if (eq >= 0) v = a.slice(eq + 1);
-        else if (i + 1 < argv.length) v = argv[++i];
-        else throw new UsageError(`option --${name} needs a value`);
-        set(spec, v);
-      } else {
-        if (eq >= 0) throw new UsageError(`option --${name} takes no value`);
-        set(spec, true);
-      }
+    if (t.kind === 'positional') {
+      out.positional.push(real(t.value));
       continue;
     }
-    // `-4` is an option when one is declared; otherwise `-5` is a (negative) value.
-    if (a.startsWith('-') && a.length > 1 && (!/^-[0-9]/.test(a) || byShort.has(a[1]))) {
-      for (let j = 1; j < a.length; j++) {
-        const ch = a[j];
-        const spec = byShort.get(ch);
-        if (!spec) throw new UsageError(`unknown option -${ch} for ${command}`);
-        if (spec.value) {
-          let v: string;
-          if (j + 1 < a.length) v = a.slice(j + 1);
-          else if (i + 1 < argv.length) v = argv[++i];
-          else throw new UsageError(`option -${ch} needs a value`);
-          set(spec, v);
-          break;
-        }
-        set(spec, true);
+    const long = t.rawName.startsWith('--');
+    const raw = argv[t.index];
+    // The name as typed (parseArgs reads `--=x` as an option named "=x").
+    const name = long ? raw.slice(2, raw.includes('=') ? raw.indexOf('=') : undefined) : t.rawName.slice(1);
+    const spec = long ? byLong.get(name) : specs.find((s) => s.short === name);
+    if (!spec) {
+      const base = long && name.startsWith('no-') ? byLong.get(name.slice(3)) : undefined;
+      if (base?.negatable && !t.inlineValue) {
+        out.options[base.name] = false;
+        continue;
       }
-      continue;
+      throw new UsageError(`unknown option ${long ? '--' : '-'}${name} for ${command}`);
     }
-    out.positional.push(a);
+    if (spec.value) {
+      if (t.value === undefined) throw new UsageError(`option ${long ? '--' : '-'}${name} needs a value`);
+      set(spec, real(t.value));
+    } else {
+      if (t.inlineValue) throw new UsageError(`option --${name} takes no value`);
+      set(spec, true);
+    }
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { ProfileService } from '../core/profile-service.js';
 import { ProfileStore } from '../core/profile-store.js';
 import { SecretStore } from '../core/secret-store.js';
 import { profilesFile } from '../core/config-paths.js';
-import type { SshInvocation } from '../core/ssh-command.js';
+import type { SshInvocation } from '../core/terminal/ssh-command.js';
 
 export interface TextOut {
   write(text: string): unknown;

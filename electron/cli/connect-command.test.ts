@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { fakeDaemon, freePorts } from '../core/test-helpers/loopback.js';
-import { harness } from './test-helpers/cli-harness.js';
+import { fakeDaemon, freePorts } from '../testing/loopback.js';
+import { harness } from '../testing/cli-harness.js';
 
 test('connect: keychain, knock, wait, then ssh to the knocked address with HostKeyAlias', async (t) => {
   const { knocker, sshRuns, setSshStatus } = harness(t);

@@ -9,8 +9,8 @@ import * as os from 'os';
 
 import { prepareConnect } from '../core/connect-flow.js';
 import { KnockerError } from '../core/errors.js';
-import { SshInvocation, formatSshCommand } from '../core/ssh-command.js';
-import { launchTerminal, planTerminalLaunch } from '../core/terminal-launcher.js';
+import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
+import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -108,14 +108,9 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
     return EXIT.ok;
   }
   if (o.terminal) {
-    const tp = planTerminalLaunch([plan.ssh.file, ...plan.ssh.args], {
-      env: ctx.io.env,
-      terminal: (o['terminal-command'] as string | undefined) ?? ctx.io.env.KNOCKER_TERMINAL,
-      title: `Knocker: ${profile.name}`,
-    });
-    const { pid } = await launchTerminal(tp, ctx.io.env);
-    if (verbose) ctx.err(stepLine(at(), `opened ${tp.terminal} (pid ${pid}): ${command}`));
-    if (o.json) ctx.json({ profile: profile.name, address: plan.target.address, terminal: tp.terminal, pid, command });
+    const opened = await openSshTerminal(plan.ssh, { profile: profile.name, env: ctx.io.env, terminal: o['terminal-command'] as string | undefined });
+    if (verbose) ctx.err(stepLine(at(), `opened ${opened.terminal} (pid ${opened.pid}): ${command}`));
+    if (o.json) ctx.json({ profile: profile.name, address: plan.target.address, terminal: opened.terminal, pid: opened.pid, command });
     return EXIT.ok;
   }
   if (verbose) ctx.err(stepLine(at(), `running ${command}`));

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'dgram';
 
-import { freePorts } from '../core/test-helpers/loopback.js';
-import { harness } from './test-helpers/cli-harness.js';
+import { freePorts } from '../testing/loopback.js';
+import { harness } from '../testing/cli-harness.js';
 
 test('knock: the host missing, or a port where the host should be, is said precisely', async (t) => {
   const { knocker } = harness(t);

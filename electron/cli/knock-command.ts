@@ -11,9 +11,9 @@
 import type { Knock } from 'knocker-agent';
 import { parseStrictSequence } from 'knocker-agent';
 
-import { addressForDisplay, resolveTarget } from '../core/address-resolver.js';
+import { addressForDisplay, resolveTarget } from '../core/knock/address-resolver.js';
 import { knockAndWait } from '../core/connect-flow.js';
-import { knockSequence } from '../core/knock-sender.js';
+import { knockSequence } from '../core/knock/knock-sender.js';
 import type { AddressFamily, Profile } from '../core/profile-schema.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { readTree } from '../core/test-helpers/temp-dir.js';
-import { harness } from './test-helpers/cli-harness.js';
+import { readTree } from '../testing/temp-dir.js';
+import { harness } from '../testing/cli-harness.js';
 
 test('add, list, edit, rm; the sequence is only in the keychain', async (t) => {
   const { dir, kc, knocker } = harness(t);

@@ -6,8 +6,8 @@ import * as path from 'path';
 import { deriveSequence, formatSequence, shareLink, shareText, windowAt } from 'knocker-agent';
 import type { TimeSequenceSpec } from 'knocker-agent';
 
-import { readTree } from '../core/test-helpers/temp-dir.js';
-import { harness } from './test-helpers/cli-harness.js';
+import { readTree } from '../testing/temp-dir.js';
+import { harness } from '../testing/cli-harness.js';
 
 const SECRET = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
 const SECRET_TEXT = 'ABEiM0RVZneImaq7zN3u_wARIjNEVWZ3iJmqu8zd7v8';

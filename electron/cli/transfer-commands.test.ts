@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { harness } from './test-helpers/cli-harness.js';
+import { harness } from '../testing/cli-harness.js';
 
 test('import knockd, ssh-config and json; export with and without secrets', async (t) => {
   const { dir, knocker, kc } = harness(t);

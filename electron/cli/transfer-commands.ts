@@ -6,11 +6,11 @@ import * as fs from 'fs';
 
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { KnockerError, errorText } from '../core/errors.js';
-import { importKnockdFile } from '../core/knockd-import.js';
+import { importKnockdFile } from '../core/imports/knockd-import.js';
 import type { ImportItem, ImportReport } from '../core/profile-service.js';
-import { buildExport, parseExport } from '../core/profile-transfer.js';
-import type { ExportEntry } from '../core/profile-transfer.js';
-import { importSshConfig } from '../core/ssh-config-import.js';
+import { buildExport, parseExport } from '../core/imports/profile-transfer.js';
+import type { ExportEntry } from '../core/imports/profile-transfer.js';
+import { importSshConfig } from '../core/imports/ssh-config-import.js';
 import { UsageError, parseArgs } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';

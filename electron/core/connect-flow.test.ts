@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { FlowEvent, knockAndWait, prepareConnect } from './connect-flow.js';
 import { KnockerError } from './errors.js';
 import { parseDraft } from './profile-schema.js';
-import { fakeDaemon, freePorts } from './test-helpers/loopback.js';
+import { fakeDaemon, freePorts } from '../testing/loopback.js';
 
 async function lab(opts: { openAfter?: number; openDelayMs?: number } = {}) {
   const [a, b, c, ssh] = await freePorts(4);

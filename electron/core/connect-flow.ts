@@ -5,13 +5,13 @@
 
 import type { Knock } from 'knocker-agent';
 
-import { ResolvedTarget, LookupAll, addressForDisplay, resolveTarget } from './address-resolver.js';
+import { ResolvedTarget, LookupAll, addressForDisplay, resolveTarget } from './knock/address-resolver.js';
 import { KnockerError } from './errors.js';
-import { knockFailureError, sendKnocks } from './knock-sender.js';
-import { WaitForPortResult, waitForPort } from './port-waiter.js';
+import { knockFailureError, sendKnocks } from './knock/knock-sender.js';
+import { WaitForPortResult, waitForPort } from './probe/port-waiter.js';
 import type { ProfileSettings } from './profile-schema.js';
 import type { SequenceSource } from './profile-service.js';
-import { BuildSshOptions, SshInvocation, buildSshInvocation } from './ssh-command.js';
+import { BuildSshOptions, SshInvocation, buildSshInvocation } from './terminal/ssh-command.js';
 
 export type { SequenceSource };
 

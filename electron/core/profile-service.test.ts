@@ -7,8 +7,8 @@ import { KnockerError, ValidationError } from './errors.js';
 import { ProfileService } from './profile-service.js';
 import { ProfileStore } from './profile-store.js';
 import { SecretStore } from './secret-store.js';
-import { MemoryKeychain } from './test-helpers/memory-keychain.js';
-import { readTree, tempDir } from './test-helpers/temp-dir.js';
+import { MemoryKeychain } from '../testing/memory-keychain.js';
+import { readTree, tempDir } from '../testing/temp-dir.js';
 
 function setup(t: { after: (fn: () => void) => void }) {
   const { dir, cleanup } = tempDir();

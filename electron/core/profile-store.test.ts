@@ -6,7 +6,7 @@ import * as path from 'path';
 import { KnockerError } from './errors.js';
 import { parseDraft, settingsOf } from './profile-schema.js';
 import { PROFILES_SCHEMA_VERSION, ProfileStore } from './profile-store.js';
-import { tempDir } from './test-helpers/temp-dir.js';
+import { tempDir } from '../testing/temp-dir.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { configDir } from './config-paths.js';
 

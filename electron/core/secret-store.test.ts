@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 
 import { KnockerError } from './errors.js';
 import { KEYCHAIN_SERVICE, SecretStore, decodeSecret, encodeSecret, keychainError } from './secret-store.js';
-import { MemoryKeychain } from './test-helpers/memory-keychain.js';
+import { MemoryKeychain } from '../testing/memory-keychain.js';
 
 const seq = [
   { port: 7000, proto: 'tcp' as const },

@@ -9,10 +9,10 @@ import { FieldProblem, KnockerError, ValidationError } from './errors.js';
 import { validateDraft } from './profile-schema.js';
 import { ProfileService } from './profile-service.js';
 import { PROFILES_SCHEMA_VERSION, ProfileStore } from './profile-store.js';
-import { buildExport, parseExport } from './profile-transfer.js';
+import { buildExport, parseExport } from './imports/profile-transfer.js';
 import { SecretStore, decodeSecret, encodeSecret } from './secret-store.js';
-import { MemoryKeychain } from './test-helpers/memory-keychain.js';
-import { readTree, tempDir } from './test-helpers/temp-dir.js';
+import { MemoryKeychain } from '../testing/memory-keychain.js';
+import { readTree, tempDir } from '../testing/temp-dir.js';
 import { TimeDoorSettings, checkTimeDoor, readTimeShare, timeSequenceAt } from './time-door.js';
 
 const SECRET = Buffer.from(Array.from({ length: 32 }, (_, i) => i));

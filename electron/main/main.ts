@@ -7,7 +7,8 @@ import * as path from 'path';
 
 import { DesktopApp, Section } from '../app/desktop-app.js';
 import { PreferencesStore } from '../app/preferences.js';
-import { ReachabilityMonitor, chooseIcmpProber } from '../app/reachability.js';
+import { chooseIcmpProber } from '../core/probe/icmp-probe.js';
+import { ReachabilityMonitor } from '../core/probe/reachability.js';
 import { RecentKnocks } from '../app/recent-knocks.js';
 import { ProfileService } from '../core/profile-service.js';
 import { eventChannel } from '../shared/ipc-schema.js';
