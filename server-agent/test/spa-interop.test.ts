@@ -17,6 +17,9 @@ import { SpaEncryptionMode } from '../src/spa/spa-crypto.js';
 import { SpaDigestType } from '../src/spa/spa-digest.js';
 
 const pair = generateSpaKeys();
+/** A second fwknopd stanza: CTR mode, HMAC-SHA512 (keys sized as fwknop --key-gen makes them). */
+const pair2 = generateSpaKeys('sha512');
+const keys2: SpaKeys = { ...spaKeysFrom({ keyBase64: pair2.keyBase64, hmacKeyBase64: pair2.hmacKeyBase64, hmacType: 'sha512' }), mode: 'ctr' };
 const keys: SpaKeys = spaKeysFrom({ keyBase64: pair.keyBase64, hmacKeyBase64: pair.hmacKeyBase64 });
 let dir: string;
 let lab: SpaLab;
@@ -115,7 +118,8 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
       fs.writeFileSync(path.join(dir, 'fwknopd.conf'), `PCAP_INTF ${lab.srvIf};\nPCAP_FILTER udp port ${SPA_DEFAULT_PORT};\nENABLE_SPA_PACKET_AGING Y;\nMAX_SPA_PACKET_AGE 120;\n`, { mode: 0o600 });
       fs.writeFileSync(
         path.join(dir, 'access.conf'),
-        `SOURCE ANY\nOPEN_PORTS tcp/22,udp/53\nREQUIRE_SOURCE_ADDRESS Y\nKEY_BASE64 ${pair.keyBase64}\nHMAC_KEY_BASE64 ${pair.hmacKeyBase64}\nHMAC_DIGEST_TYPE sha256\n`,
+        `SOURCE ANY\nOPEN_PORTS tcp/22,udp/53\nREQUIRE_SOURCE_ADDRESS Y\nKEY_BASE64 ${pair.keyBase64}\nHMAC_KEY_BASE64 ${pair.hmacKeyBase64}\nHMAC_DIGEST_TYPE sha256\n\n` +
+          `SOURCE ANY\nOPEN_PORTS tcp/443\nKEY_BASE64 ${pair2.keyBase64}\nHMAC_KEY_BASE64 ${pair2.hmacKeyBase64}\nHMAC_DIGEST_TYPE sha512\nENCRYPTION_MODE ctr\n`,
         { mode: 0o600 },
       );
       fwknopd = lab.spawn(lab.srvNs, [
@@ -154,6 +158,14 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
       const log = await verdict(wire, ACCEPTED, 'fwknopd accepting a sha512-digest packet');
       assert.match(log, /Digest Type: 5 \(SHA512\)/);
       assert.ok(log.includes(`Username: ${user}`), log);
+    });
+
+    it('accepts a CTR-mode, HMAC-SHA512 packet at the stanza configured for it', async () => {
+      const wire = encodeSpaPacket({ allowIp: '10.5.6.8', access: 'tcp/443', username: 'knocker' }, keys2);
+      const log = await verdict(wire, /\(stanza #2\) --test mode enabled, skipping firewall manipulation\./, 'fwknopd accepting a CTR/SHA-512 packet at stanza #2');
+      assert.match(log, /Encryption Mode: 6 \(CTR\)/);
+      assert.match(log, /HMAC Type: 5 \(SHA512\)/);
+      assert.match(log, /Message String: 10\.5\.6\.8,tcp\/443/);
     });
 
     it('refuses a packet with one flipped character: HMAC compare failure', async () => {
