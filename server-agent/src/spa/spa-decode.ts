@@ -1,7 +1,9 @@
 // The receiving side in one call: a UDP payload + keys + clock -> the accepted request or one
 // readable rejection line. Cheap checks first, HMAC before decryption, then digest, fields,
-// message kind and age (fwknopd's order, fwknop-spa.md §5). Replay is the caller's: it
-// records spaReplayDigest(payload) for packets that get past the HMAC.
+// message kind and age (fwknopd's order, fwknop-spa.md §5). Replay is the caller's: look
+// spaReplayDigest(payload) up before decoding, and record it whenever the result carries a
+// `request` (accepted, or refused for age, NAT or command): fwknopd records a packet once it
+// has decoded, before its age and policy checks.
 import { SpaAccess, parseAccessMessage, parseCommandMessage, parseNatAccess } from './spa-access.js';
 import { SpaDigestType } from './spa-digest.js';
 import { SpaError, SpaRejectCode, fail } from './spa-error.js';
