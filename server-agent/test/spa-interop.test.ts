@@ -11,7 +11,7 @@ import { before, after } from './lab/hooks.js';
 import { SpaLab, Proc, run } from './spa-lab.js';
 import { decodeSpaPacket, SpaRequest } from '../src/spa/spa-decode.js';
 import { encodeSpaPacket } from '../src/spa/spa-encode.js';
-import { generateSpaKeys, spaKeysFrom } from '../src/spa/spa-keys.js';
+import { formatKeyGen, generateSpaKeys, spaKeysFrom } from '../src/spa/spa-keys.js';
 import { SpaKeys, SPA_DEFAULT_PORT } from '../src/spa/spa-packet.js';
 import { SpaEncryptionMode } from '../src/spa/spa-crypto.js';
 import { SpaDigestType } from '../src/spa/spa-digest.js';
@@ -58,6 +58,19 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
   after(async () => {
     await lab?.destroy();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fwknop --key-gen prints the same two lines as ours, and its keys parse', async () => {
+    const r = await run(['fwknop', '--key-gen'], env());
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const m = /^KEY_BASE64: (\S+)\nHMAC_KEY_BASE64: (\S+)$/m.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.match(formatKeyGen(generateSpaKeys()), /^KEY_BASE64: \S{44}\nHMAC_KEY_BASE64: \S{88}\n$/);
+    assert.equal(m[1].length, 44);
+    assert.equal(m[2].length, 88);
+    const k = spaKeysFrom({ keyBase64: m[1], hmacKeyBase64: m[2] });
+    assert.equal(k.key.length, 32);
+    assert.equal(k.hmacKey?.length, 64);
   });
 
   const variants: { name: string; args: string[]; mode?: SpaEncryptionMode; hmacType?: SpaDigestType; digest: SpaDigestType }[] = [
