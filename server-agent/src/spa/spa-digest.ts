@@ -51,7 +51,9 @@ export function hmacB64(type: SpaDigestType, key: Buffer, data: string): string 
 export function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a, 'latin1');
   const y = Buffer.from(b, 'latin1');
-  // timingSafeEqual needs equal lengths; compare y with itself to keep the time, then fail.
-  if (x.length !== y.length) return crypto.timingSafeEqual(y, y) && false;
+  if (x.length !== y.length) {
+    crypto.timingSafeEqual(y, y); // same work as a compare, then fail: the length is not secret
+    return false;
+  }
   return crypto.timingSafeEqual(x, y);
 }
