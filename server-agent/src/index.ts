@@ -32,3 +32,16 @@ export {
 export type { TimeSequenceSpec } from './time-doors/time-sequence.js';
 export { SECRET_BYTES, newSecret, encodeSecret, decodeSecret, shareLink, shareText, parseShare } from './time-doors/time-secret.js';
 export type { TimeDoorShare } from './time-doors/time-secret.js';
+
+// fwknop-compatible Single Packet Authorization (issue 17; fwknop-spa.md): the one definition
+// of the protocol, for the agent's SPA doors and the app's SPA profiles.
+export { SpaError, type SpaRejectCode } from './spa/spa-error.js';
+export { SPA_DIGESTS, SPA_DEFAULT_DIGEST, parseDigestType, type SpaDigestType } from './spa/spa-digest.js';
+export { SPA_ENCRYPTION_MODES, parseEncryptionMode, type SpaEncryptionMode } from './spa/spa-crypto.js';
+export { isSpaIpv4, parseAccessList, parseAccessMessage, formatAccessMessage, type SpaAccess, type SpaProto } from './spa/spa-access.js';
+export { SPA_PROTOCOL_VERSION, SPA_MAX_USERNAME_BYTES, SpaMessageType, checkUsername } from './spa/spa-message.js';
+export { SPA_DEFAULT_PORT, SPA_RIJNDAEL_LIMIT, checkPayload, type SpaKeys } from './spa/spa-packet.js';
+export { decodeSpaPacket, type SpaRequest, type SpaDecodeOptions, type SpaDecodeResult } from './spa/spa-decode.js';
+export { encodeSpaPacket, type SpaAccessRequest } from './spa/spa-encode.js';
+export { generateSpaKeys, formatKeyGen, parseKeyBase64, spaKeysFrom, SPA_MAX_HMAC_KEY_BYTES, type SpaKeyPairText, type SpaKeyText } from './spa/spa-keys.js';
+export { spaReplayDigest, SpaReplaySet } from './spa/spa-replay.js';
