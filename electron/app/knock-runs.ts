@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import { FlowEvent, KnockFlowResult, knockAndWait, prepareConnect } from '../core/connect-flow.js';
 import { KnockerError, ValidationError, errorText } from '../core/errors.js';
 import type { ReachabilityMonitor } from '../core/probe/reachability.js';
+import { describeSource } from '../core/knock/door-knock.js';
 import type { ProfileService, SequenceSource } from '../core/profile-service.js';
 import { Profile, ProfileInput, validateDraft } from '../core/profile-schema.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
@@ -123,11 +124,10 @@ export class KnockRuns {
     this.lastOutcome.delete(profileId);
   }
 
-  /** What to knock for a saved profile: its sequence, or for a time-based door the sequence of each round's window. */
+  /** What to knock for a saved profile: its sequence, a time-based door's sequence of each round's window, or its SPA packet. */
   private async sequenceSource(profile: Profile, flow: Run): Promise<SequenceSource> {
     const source = await this.o.service.sequenceSourceOf(profile);
-    if (typeof source === 'function') flow.emit('sequence', 'time-door secret read from the keychain; the sequence follows the clock');
-    else flow.emit('sequence', `sequence read from the keychain (${source.length} knock${source.length === 1 ? '' : 's'})`);
+    flow.emit('sequence', describeSource(source));
     return source;
   }
 

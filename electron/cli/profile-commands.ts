@@ -78,6 +78,7 @@ function table(rows: string[][]): string {
 
 /** The SEQUENCE column: never a secret unless --show-sequence asked for it. */
 function sequenceSummary(p: Profile, shown: { sequence: string; window?: number } | undefined): string {
+  if (p.spa) return `SPA udp/${p.spa.port} -> ${p.spa.access}${p.hasSequence ? '' : ', keys not set'}`;
   if (p.time) {
     const base = `time-based (door ${p.time.door})`;
     if (!p.hasSequence) return `${base}, secret not set`;
@@ -95,11 +96,12 @@ export async function listCommand(ctx: CliContext, argv: string[]): Promise<numb
   if (args.options['show-sequence']) {
     for (const p of profiles) {
       if (!p.hasSequence) continue;
+      if (p.spa) continue; // an SPA profile has no sequence; its keys are never shown
       const source = await ctx.service.sequenceSourceOf(p);
       if (typeof source === 'function') {
         const t = source(Date.now());
         sequences.set(p.id, { sequence: formatSequence(t.knocks), window: t.window });
-      } else sequences.set(p.id, { sequence: formatSequence([...source]) });
+      } else if (Array.isArray(source)) sequences.set(p.id, { sequence: formatSequence([...source]) });
     }
   }
   if (args.options.json) {
