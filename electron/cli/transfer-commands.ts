@@ -150,7 +150,8 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
   for (const p of profiles) {
     const e: ExportEntry = { profile: p };
     if (withSecrets && p.hasSequence) {
-      if (p.time) e.timeSecret = await ctx.service.timeSecretOf(p);
+      if (p.spa) e.spaKeys = await ctx.service.spaKeysOf(p);
+      else if (p.time) e.timeSecret = await ctx.service.timeSecretOf(p);
       else e.sequence = await ctx.service.sequenceOf(p);
     }
     entries.push(e);
@@ -163,11 +164,11 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
     } catch (err) {
       throw new KnockerError('storage', `cannot write ${out}: ${errorText(err)}`);
     }
-    const secrets = entries.some((e) => e.timeSecret) ? ' (and time-door secrets)' : '';
+    const secrets = entries.some((e) => e.timeSecret || e.spaKeys) ? ' (and time-door secrets or SPA keys)' : '';
     ctx.err(`exported ${entries.length} profile${entries.length === 1 ? '' : 's'} to ${out}${withSecrets ? ` WITH their knock sequences in clear${secrets}: keep this file safe` : ' (without sequences or secrets)'}`);
   } else {
     ctx.io.stdout.write(text);
-    if (withSecrets) ctx.err('warning: this export holds knock sequences and time-door secrets in clear');
+    if (withSecrets) ctx.err('warning: this export holds knock sequences, time-door secrets and SPA keys in clear');
   }
   return EXIT.ok;
 }

@@ -57,7 +57,7 @@ export const TIME_SECRET_WORDING: SecretWording = {
 };
 
 export const SPA_KEYS_WORDING: SecretWording = {
-  what: 'the SPA keys',
+  what: 'the SPA key pair',
   field: 'spaKeys',
   hint: 'store them again with knocker edit NAME --spa-keys - (paste what fwknop --key-gen printed)',
 };

@@ -3,6 +3,15 @@ import assert from 'node:assert/strict';
 
 import { decodeSpaPacket, formatKeyGen, generateSpaKeys, spaKeysFrom } from 'knocker-agent';
 
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { buildExport, parseExport } from './imports/profile-transfer.js';
+import { MemoryKeychain } from '../testing/memory-keychain.js';
+import { tempDir } from '../testing/temp-dir.js';
+import { ProfileService } from './profile-service.js';
+import { ProfileStore } from './profile-store.js';
+import { SecretStore } from './secret-store.js';
 import type { FieldProblem } from './errors.js';
 import { parseDraft, settingsOf, validateDraft } from './profile-schema.js';
 import { buildSpaPacket, checkAllowIp, checkSpaDoor, checkSpaKeys, readKeyText, spaKeysOf } from './spa-door.js';
@@ -110,4 +119,45 @@ test('the packet: decodes with the agent decoder, carries the door settings, fit
   const fixed = decodeSpaPacket(buildSpaPacket({ ...door, allowIp: '198.51.100.4', fwTimeout: undefined }, keys, now), spaKeysOf(keys), { nowMs: now, maxAgeSeconds: 120 });
   assert.ok(fixed.ok && fixed.request.allowIp === '198.51.100.4' && fixed.request.clientTimeout === null);
   assert.notEqual(buildSpaPacket(door, keys, now), wire, 'a new random value and salt every packet');
+});
+
+test('service: keys to the keychain only, file schema 3, kind changes, export with and without secrets', async (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const file = path.join(dir, 'profiles.json');
+  const kc = new MemoryKeychain();
+  let n = 0;
+  const svc = new ProfileService({ store: new ProfileStore(file), secrets: new SecretStore(kc), newId: () => `id-${++n}` });
+  const p = await svc.add({ name: 'fw', host: '192.0.2.1', spa: { access: 'tcp/22' }, spaKeys: KEYS });
+  assert.equal(p.hasSequence, true);
+  const text = fs.readFileSync(file, 'utf8');
+  assert.equal(JSON.parse(text).schemaVersion, 3);
+  assert.ok(!text.includes(KEYS.keyBase64) && !text.includes(KEYS.hmacKeyBase64));
+  assert.deepEqual(JSON.parse(kc.items.get('Knocker/id-1') as string), { v: 1, spa: KEYS });
+  const source = await svc.sequenceSourceOf(svc.get('fw'));
+  assert.deepEqual(source, { kind: 'spa', door: p.spa, keys: KEYS });
+  await assert.rejects(svc.sequenceOf(p), /sends an SPA packet; it has no knock sequence/);
+
+  const exported = buildExport([{ profile: p, spaKeys: await svc.spaKeysOf(p) }], true);
+  assert.equal(exported.version, 3);
+  assert.deepEqual(exported.profiles[0].spaKeys, KEYS);
+  assert.equal(buildExport([{ profile: p }], false).profiles[0].spaKeys, undefined);
+  const back = parseExport(JSON.stringify(exported), 'x.json');
+  assert.ok('draft' in validateDraft(back[0].input));
+
+  fs.writeFileSync(file, text.replace('"hasSequence"', `"spaKeys": ${JSON.stringify(KEYS)}, "hasSequence"`));
+  assert.throws(() => svc.list(), /profiles\[0\]\.spaKeys: SPA keys belong in the keychain/);
+  fs.writeFileSync(file, text);
+
+  kc.items.delete('Knocker/id-1');
+  await assert.rejects(svc.sequenceSourceOf(svc.get('fw')), /the SPA key pair is missing from the keychain/);
+  const timed = await svc.edit('fw', { sequence: '1,2,3' });
+  assert.equal(timed.spa, undefined);
+  assert.deepEqual(JSON.parse(kc.items.get('Knocker/id-1') as string), { v: 1, sequence: '1,2,3' });
+  const back2 = await svc.edit('fw', { spa: { port: 40000 } });
+  assert.deepEqual([back2.spa?.port, back2.hasSequence], [40000, false], 'the sequence item no longer fits: removed, keys to come');
+  assert.equal(kc.items.has('Knocker/id-1'), false);
+  await assert.rejects(svc.sequenceSourceOf(back2), /has no SPA keys yet/);
+  await svc.remove('fw');
+  assert.deepEqual(svc.list(), []);
 });
