@@ -164,7 +164,8 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
     } catch (err) {
       throw new KnockerError('storage', `cannot write ${out}: ${errorText(err)}`);
     }
-    const secrets = entries.some((e) => e.timeSecret || e.spaKeys) ? ' (and time-door secrets or SPA keys)' : '';
+    const kinds = [entries.some((e) => e.timeSecret) && 'time-door secrets', entries.some((e) => e.spaKeys) && 'SPA keys'].filter(Boolean);
+    const secrets = kinds.length ? ` (and ${kinds.join(' and ')})` : '';
     ctx.err(`exported ${entries.length} profile${entries.length === 1 ? '' : 's'} to ${out}${withSecrets ? ` WITH their knock sequences in clear${secrets}: keep this file safe` : ' (without sequences or secrets)'}`);
   } else {
     ctx.io.stdout.write(text);
