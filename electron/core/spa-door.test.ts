@@ -161,3 +161,11 @@ test('service: keys to the keychain only, file schema 3, kind changes, export wi
   await svc.remove('fw');
   assert.deepEqual(svc.list(), []);
 });
+
+test('SPA keys as pasted text (the desktop editor): parsed in main, problems name the line', () => {
+  assert.deepEqual(checkSpaKeys(formatKeyGen(KEYS), 'spaKeys', []), KEYS);
+  const p = problemsOf((pr) => checkSpaKeys(`KEY_BASE64: ${KEYS.keyBase64}\nhello\n`, 'spaKeys', pr));
+  assert.deepEqual(p, [{ field: 'spaKeys', message: 'line 2: hello is not one of KEY_BASE64, HMAC_KEY_BASE64, HMAC_DIGEST_TYPE, DIGEST_TYPE, ENCRYPTION_MODE' }]);
+  const q = problemsOf((pr) => checkSpaKeys(`KEY_BASE64: ${KEYS.keyBase64}\n`, 'spaKeys', pr));
+  assert.deepEqual(q, [{ field: 'spaKeys', message: 'hmacKeyBase64: is required: the HMAC key (HMAC_KEY_BASE64); Knocker always authenticates its packets' }]);
+});

@@ -143,11 +143,19 @@ export function copySpaDoor(s: SpaDoorSettings): SpaDoorSettings {
 }
 
 /**
- * An SPA key set from loosely typed input `{keyBase64, hmacKeyBase64, hmacType, digestType, mode}`.
+ * An SPA key set from loosely typed input `{keyBase64, hmacKeyBase64, hmacType, digestType, mode}`,
+ * or the text `fwknop --key-gen` prints.
  * Checked with knocker-agent's key rules (lengths, base64, HMAC key differs from the key).
  * Messages never repeat a key.
  */
 export function checkSpaKeys(v: unknown, field: string, problems: Problems): SpaKeySet | undefined {
+  // The text fwknop --key-gen prints, as pasted into the desktop editor: parsed here, in main.
+  if (typeof v === 'string') {
+    const r = readKeyText(v, field);
+    if ('keys' in r) return r.keys;
+    problems.push(...r.problems.map((p) => ({ field, message: `${p.field.replace(`${field}: spaKeys.`, '').replace(`${field}:`, 'line ')}: ${p.message}` })));
+    return undefined;
+  }
   if (!v || typeof v !== 'object' || Array.isArray(v)) {
     problems.push({ field, message: 'must hold keyBase64 and hmacKeyBase64 (the two lines fwknop --key-gen prints)' });
     return undefined;
