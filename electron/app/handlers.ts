@@ -25,6 +25,8 @@ export function createHandlers(app: DesktopApp): Handlers {
       knockd: ({ text, fileName, host, family }) => app.importKnockd(text, fileName, host, family),
       sshConfig: ({ sequence }) => app.importSshConfig(sequence),
       apply: ({ items, replace }) => app.applyImport(items, replace),
+      fwknoprc: ({ text, fileName }) => app.importFwknoprc(text, fileName),
+      applyFwknoprc: ({ names, replace, text, fileName }) => app.applyFwknoprc(names, replace, text, fileName),
     },
     prefs: {
       get: () => app.getPrefs(),

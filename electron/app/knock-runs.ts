@@ -81,6 +81,14 @@ export class KnockRuns {
     const saved = savedName ? this.o.service.get(savedName) : undefined;
     const flow = this.start(runId, 'test', draft.name, saved?.id);
     try {
+      if (draft.spa) {
+        // SPA: the keys pasted in the editor, else the saved profile's (read from the keychain in main).
+        const keys = draft.spaKeys ?? (saved?.spa && saved.hasSequence ? await this.o.service.spaKeysOf(saved) : undefined);
+        if (!keys) throw new KnockerError('invalid', 'paste the SPA keys (what fwknop --key-gen printed) to test', { field: 'spaKeys' });
+        flow.emit('sequence', draft.spaKeys ? 'SPA keys from the editor' : 'SPA keys read from the keychain');
+        const res = await knockAndWait(draft, { kind: 'spa', door: draft.spa, keys }, { onEvent: flow.onEvent, signal: flow.signal });
+        return this.finish(flow, res);
+      }
       let sequence = draft.sequence;
       if (sequence) flow.emit('sequence', `sequence from the editor (${sequence.length} knock${sequence.length === 1 ? '' : 's'})`);
       else if (saved) {
