@@ -1,7 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { Refusal, fakeApi } from '../test/fake-api';
-import FwknoprcImport from './FwknoprcImport.svelte';
 import ImportPanel from './ImportPanel.svelte';
 
 const candidate = (name: string, exists = false) => ({
@@ -15,45 +14,47 @@ const candidate = (name: string, exists = false) => ({
   input: { name, host: '192.0.2.1', spa: { access: 'tcp/22' } },
 });
 
-describe('FwknoprcImport', () => {
+describe('FwknoprcImport (a source of the import panel)', () => {
   it('reads ~/.fwknoprc in main, previews without keys, imports the chosen stanzas by name', async () => {
     const f = fakeApi({
       'imports:fwknoprc': () => ({ candidates: [candidate('srv'), candidate('old', true)], skipped: [{ source: '/home/u/.fwknoprc:9 [gpg]', reason: 'USE_GPG: GPG mode is not supported' }], warnings: [] }),
       'imports:applyFwknoprc': () => ({ added: ['srv'], replaced: [], skipped: [], invalid: [] }),
     });
     const onimported = vi.fn();
-    render(FwknoprcImport, { props: { api: f.api, onimported } });
+    render(ImportPanel, { props: { api: f.api, onimported } });
     await fireEvent.click(screen.getByTestId('fwknoprc-read'));
-    await waitFor(() => expect(screen.getByTestId('fwknoprc-preview')).toBeTruthy());
+    await waitFor(() => expect(screen.getByTestId('import-preview')).toBeTruthy());
     expect(f.callsTo('imports:fwknoprc')).toEqual([{}]);
-    expect((screen.getAllByTestId('fwknoprc-choice') as HTMLInputElement[]).map((b) => b.checked)).toEqual([true, false]);
+    expect((screen.getAllByTestId('import-choice') as HTMLInputElement[]).map((b) => b.checked)).toEqual([true, false]);
     expect(screen.getByText('Skipped /home/u/.fwknoprc:9 [gpg]: USE_GPG: GPG mode is not supported')).toBeTruthy();
     expect(screen.getAllByText(/SPA_SOURCE_PORT is not supported, ignored/).length).toBe(2);
-    await fireEvent.click(screen.getByRole('button', { name: 'Import 1 SPA server' }));
-    await waitFor(() => expect(screen.getByTestId('fwknoprc-report').textContent).toMatch(/1 added\./));
+    await fireEvent.click(screen.getByRole('button', { name: 'Import 1 server' }));
+    await waitFor(() => expect(screen.getByTestId('import-report').textContent).toMatch(/1 added\./));
     expect(f.callsTo('imports:applyFwknoprc')).toEqual([{ names: ['srv'], replace: false }]);
+    expect(f.callsTo('imports:apply')).toEqual([]);
     expect(onimported).toHaveBeenCalled();
   });
 
-  it('a chosen file is sent as text for both steps; errors are shown', async () => {
+  it('a chosen file is sent as text for both steps; errors are shown; other sources import as before', async () => {
     const f = fakeApi({
       'imports:fwknoprc': ({ text }: { text?: string }) => (text ? { candidates: [candidate('a')], skipped: [], warnings: ['x.rc is readable by others'] } : new Refusal({ code: 'import', message: 'cannot read /home/u/.fwknoprc: ENOENT' })),
       'imports:applyFwknoprc': () => ({ added: [], replaced: ['a'], skipped: [], invalid: [] }),
+      'imports:sshConfig': () => ({ candidates: [{ ...candidate('h'), input: { name: 'h', host: 'h' } }], skipped: [], warnings: [] }),
+      'imports:apply': () => ({ added: ['h'], replaced: [], skipped: [], invalid: [] }),
     });
-    render(FwknoprcImport, { props: { api: f.api } });
+    render(ImportPanel, { props: { api: f.api } });
     await fireEvent.click(screen.getByTestId('fwknoprc-read'));
-    await waitFor(() => expect(screen.getByTestId('fwknoprc-error').textContent).toMatch(/cannot read \/home\/u\/\.fwknoprc/));
+    await waitFor(() => expect(screen.getByTestId('import-error').textContent).toMatch(/cannot read \/home\/u\/\.fwknoprc/));
     const file = new File(['[a]\nSPA_SERVER 192.0.2.1\n'], 'x.rc', { type: 'text/plain' });
     await fireEvent.change(screen.getByTestId('fwknoprc-file'), { target: { files: [file] } });
     await waitFor(() => expect(screen.getByText('x.rc is readable by others')).toBeTruthy());
     await fireEvent.click(screen.getByRole('checkbox', { name: /Replace servers/ }));
-    await fireEvent.click(screen.getByTestId('fwknoprc-apply'));
-    await waitFor(() => expect(screen.getByTestId('fwknoprc-report').textContent).toMatch(/0 added, 1 replaced\./));
+    await fireEvent.click(screen.getByTestId('import-apply'));
+    await waitFor(() => expect(screen.getByTestId('import-report').textContent).toMatch(/0 added, 1 replaced\./));
     expect(f.callsTo('imports:applyFwknoprc')).toEqual([{ text: '[a]\nSPA_SERVER 192.0.2.1\n', fileName: 'x.rc', names: ['a'], replace: true }]);
-  });
-
-  it('is part of the import panel', () => {
-    render(ImportPanel, { props: { api: fakeApi().api } });
-    expect(screen.getByTestId('fwknoprc-import')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('ssh-preview'));
+    await waitFor(() => expect(screen.getByTestId('import-preview')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('import-apply'));
+    await waitFor(() => expect(f.callsTo('imports:apply')).toEqual([{ items: [{ name: 'h', host: 'h' }], replace: true }]));
   });
 });
