@@ -169,3 +169,9 @@ test('SPA keys as pasted text (the desktop editor): parsed in main, problems nam
   const q = problemsOf((pr) => checkSpaKeys(`KEY_BASE64: ${KEYS.keyBase64}\n`, 'spaKeys', pr));
   assert.deepEqual(q, [{ field: 'spaKeys', message: 'hmacKeyBase64: is required: the HMAC key (HMAC_KEY_BASE64); Knocker always authenticates its packets' }]);
 });
+
+test('a key pasted without its name is not repeated in the problem', () => {
+  const r = readKeyText(`${KEYS.keyBase64}\n`, 'stdin');
+  assert.ok('problems' in r);
+  assert.deepEqual(r.problems, [{ field: 'stdin:1', message: 'is not NAME: VALUE (as fwknop --key-gen prints)' }]);
+});

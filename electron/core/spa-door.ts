@@ -73,6 +73,14 @@ const wholeNumber = (v: unknown): number | undefined =>
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/**
+ * A message about text that may hold a key (a pasted line, a mangled rc file) without any run
+ * of 20 or more base64 characters, which could be one (a 16-byte key is 24 characters).
+ */
+export function redactKeys(message: string): string {
+  return message.replace(/[A-Za-z0-9+/=]{20,}/g, '<redacted>');
+}
+
 /** `ALLOW_IP` as the user writes it: `source`, `0.0.0.0` (the same) or an IPv4 address. */
 export function checkAllowIp(v: unknown, field: string, problems: Problems): string | undefined {
   if (isBlank(v)) return 'source';
@@ -222,8 +230,9 @@ export function readKeyText(text: string, source: string): { keys: SpaKeySet } |
     const m = /^([A-Za-z_0-9]+)\s*:?\s+(\S+)\s*$/.exec(t) ?? /^([A-Za-z_0-9]+):(\S+)$/.exec(t);
     const key = m ? map[m[1].toUpperCase()] : undefined;
     if (!m || !key) {
-      const name = /^[A-Za-z_0-9]+/.exec(t)?.[0];
-      problems.push({ field: `${source}:${i + 1}`, message: name ? `${name} is not one of ${Object.keys(map).join(', ')}` : 'is not NAME: VALUE (as fwknop --key-gen prints)' });
+      const name = /^[A-Za-z][A-Za-z_0-9]*(?=\s|:|$)/.exec(t)?.[0];
+      const shown = name && redactKeys(name) === name ? name : undefined;
+      problems.push({ field: `${source}:${i + 1}`, message: shown ? `${shown} is not one of ${Object.keys(map).join(', ')}` : 'is not NAME: VALUE (as fwknop --key-gen prints)' });
       return;
     }
     if (raw[key] !== undefined) problems.push({ field: `${source}:${i + 1}`, message: `${m[1].toUpperCase()} is given twice` });

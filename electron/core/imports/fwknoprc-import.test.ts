@@ -111,3 +111,9 @@ test('bad input names FILE:LINE: syntax, GPG, missing keys or server, bad values
   assert.deepEqual(badKey.invalid[0].problems.map((p) => p.field), ['rc:3 KEY_BASE64']);
   assert.ok(!JSON.stringify(r.invalid).includes(K.hmacKeyBase64.slice(0, 20)), 'no key in any problem');
 });
+
+test('a key carried into another value by a mangled line never appears in a message (found by fuzzing)', () => {
+  const r = importFwknoprc(`[m]\nSPA_SERVER 192.0.2.1\nSPA_SERVER_PROTO httpKEY_BASE64: ${K.keyBase64}\nHMAC_KEY_BASE64 ${K.hmacKeyBase64}\n`, 'rc');
+  assert.deepEqual(r.invalid[0].problems[0], { field: 'rc:3 SPA_SERVER_PROTO', message: 'httpKEY_BASE64: <redacted> is not supported: Knocker sends SPA packets over UDP only' });
+  assert.ok(!JSON.stringify(r).includes(K.keyBase64.slice(0, 20)));
+});

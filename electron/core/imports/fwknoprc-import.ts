@@ -15,6 +15,7 @@ import { KnockerError, errorText } from '../errors.js';
 import type { FieldProblem } from '../errors.js';
 import type { ProfileInput } from '../profile-schema.js';
 import { validateDraft } from '../profile-schema.js';
+import { redactKeys } from '../spa-door.js';
 
 export interface FwknoprcCandidate {
   input: ProfileInput;
@@ -187,6 +188,18 @@ function stanzaInput(st: Stanza, defaults: Stanza | undefined, file: string): { 
 
 /** Read and check a .fwknoprc; `only` limits the import to these stanzas (case-insensitive). */
 export function importFwknoprc(text: string, file: string, only: string[] = []): FwknoprcImport {
+  const out = importStanzas(text, file, only);
+  // A mangled line may carry a key into any value a message quotes: never let one through.
+  const clean = (p: FieldProblem): FieldProblem => ({ field: redactKeys(p.field), message: redactKeys(p.message) });
+  return {
+    candidates: out.candidates.map((c) => ({ ...c, notes: c.notes.map(redactKeys) })),
+    invalid: out.invalid.map((i) => ({ source: redactKeys(i.source), problems: i.problems.map(clean) })),
+    skipped: out.skipped.map((s) => ({ source: redactKeys(s.source), reason: redactKeys(s.reason) })),
+    warnings: out.warnings.map(redactKeys),
+  };
+}
+
+function importStanzas(text: string, file: string, only: string[]): FwknoprcImport {
   const parsed = parseFwknoprc(text, file);
   const out: FwknoprcImport = { candidates: [], invalid: [], skipped: [], warnings: parsed.warnings };
   if (parsed.problems.length) out.invalid.push({ source: file, problems: parsed.problems });
