@@ -35,6 +35,7 @@ test('sequence and time-door sources go through the same dispatch', () => {
   assert.equal(isSpaSource([]), false);
   assert.equal(familyForDoor('auto', { kind: 'spa' } as SpaSource), 'ipv4', 'SPA is IPv4 only');
   assert.equal(familyForDoor('auto', []), 'auto');
+  assert.throws(() => familyForDoor('ipv6', { kind: 'spa' } as SpaSource), /SPA packets go over IPv4 only/);
 });
 
 test('knockAndWait with an SPA profile: packet, then the port opens (a second round sends a fresh packet)', async (t) => {

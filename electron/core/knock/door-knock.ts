@@ -29,9 +29,11 @@ export function isSpaSource(s: SequenceSource): s is SpaSource {
   return !Array.isArray(s) && typeof s === 'object' && (s as SpaSource).kind === 'spa';
 }
 
-/** The family to resolve for this door: fwknop's SPA is IPv4 only, so `auto` means IPv4 there. */
+/** The family to resolve for this door: fwknop's SPA is IPv4 only, so `auto` means IPv4 there (and -6 is refused). */
 export function familyForDoor(family: AddressFamily, source: SequenceSource): AddressFamily {
-  return isSpaSource(source) && family === 'auto' ? 'ipv4' : family;
+  if (!isSpaSource(source)) return family;
+  if (family === 'ipv6') throw new KnockerError('invalid', 'SPA packets go over IPv4 only (fwknopd reads SPA from IPv4 packets)', { field: 'family' });
+  return 'ipv4';
 }
 
 /** `sequence read from the keychain (3 knocks)` and the like, for -v and the desktop's run log. */
