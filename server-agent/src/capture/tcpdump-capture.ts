@@ -48,7 +48,7 @@ import { accessSync, statSync, constants as fsConstants } from 'fs';
 import { delimiter, join } from 'path';
 import type { Packet } from '../types.js';
 import { PcapStreamParser, PcapStreamError } from './pcap-stream.js';
-import { decodeFrame } from './packet-decoder.js';
+import { decodeFrame } from '../decode/packet-decoder.js';
 
 /** How long the old and the new tcpdump both run when the filter changes (below the deduper's 250 ms). */
 const SWAP_OVERLAP_MS = 100;

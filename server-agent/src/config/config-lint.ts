@@ -23,7 +23,7 @@ import * as os from 'os';
 
 import type { ConfigProblem, Door, Knock, KnockdConfig } from '../types.js';
 import { TCP_FLAG_BITS } from '../types.js';
-import { DEFAULT_INTERFACE, defaultRouteInterface, existingInterfaces } from '../daemon/interface-choice.js';
+import { DEFAULT_INTERFACE, defaultRouteInterface, existingInterfaces } from '../capture/interface-choice.js';
 import { parseKnockdConfig } from './knockd-config.js';
 import type { ParseKnockdConfigResult } from './knockd-config.js';
 import { asciiUpper, cTrim, formatSequence, sameSequence, splitLikeFgets } from './sequence-grammar.js';

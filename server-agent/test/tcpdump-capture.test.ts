@@ -12,7 +12,7 @@ import { join } from 'path';
 import { TcpdumpCapture, SwapDeduper, TCPDUMP_NOT_FOUND, findTcpdump, parseTcpdumpStats } from '../src/capture/tcpdump-capture.js';
 import type { CaptureExit, CaptureStats } from '../src/capture/tcpdump-capture.js';
 import { buildCaptureFilter } from '../src/capture/bpf-filter.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../src/capture/packet-decoder.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../src/decode/packet-decoder.js';
 import type { Door, Packet } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 

@@ -44,7 +44,7 @@ export function entryKey(e: JournalEntry): string {
   return `${e.kind}\n${e.door}\n${e.src}`;
 }
 
-export class OpenJournal {
+export class ExpiryJournal {
   readonly file: string;
   private readonly entries = new Map<string, JournalEntry>();
   private dirty = false;
@@ -56,9 +56,9 @@ export class OpenJournal {
   }
 
   /** The journal of the agent running `configFile`. */
-  static forConfig(dir: string, configFile: string): OpenJournal {
+  static forConfig(dir: string, configFile: string): ExpiryJournal {
     const tag = createHash('sha256').update(path.resolve(configFile)).digest('hex').slice(0, 12);
-    return new OpenJournal(dir, `open-doors-${tag}.json`);
+    return new ExpiryJournal(dir, `open-doors-${tag}.json`);
   }
 
   /** Read the journal; a missing file is empty, an unreadable one is an error naming it. */

@@ -11,7 +11,7 @@
 // restarts start new ones).
 import * as fs from 'fs';
 import type { CaptureStats } from '../capture/tcpdump-capture.js';
-import { decodeStats } from '../capture/packet-decoder.js';
+import { decodeStats } from '../decode/packet-decoder.js';
 
 type Totals = { exits: number; captured: number; receivedByFilter: number; droppedByKernel: number; droppedByInterface: number };
 
