@@ -2,7 +2,7 @@
 // and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
 import { performance } from 'perf_hooks';
 import * as path from 'path';
-import { KnockdConfig, Door, Packet } from '../types.js';
+import { KnockdConfig, Packet } from '../types.js';
 import { AgentOptions } from './cli-options.js';
 import { AgentLog, LogTargets } from '../log/agent-log.js';
 import { DoorState, ResetReason } from '../doors/door-state.js';
