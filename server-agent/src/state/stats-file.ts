@@ -10,7 +10,7 @@
 // (PACKET_STATISTICS), summed over the tcpdump processes of each interface (filter swaps and
 // restarts start new ones).
 import * as fs from 'fs';
-import type { CaptureStats } from '../capture/tcpdump-capture.js';
+import type { CaptureStats } from '../capture/tcpdump-process.js';
 import { decodeStats } from '../decode/packet-decoder.js';
 
 type Totals = { exits: number; captured: number; receivedByFilter: number; droppedByKernel: number; droppedByInterface: number };
