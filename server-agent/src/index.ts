@@ -32,3 +32,8 @@ export {
 export type { TimeSequenceSpec } from './time-doors/time-sequence.js';
 export { SECRET_BYTES, newSecret, encodeSecret, decodeSecret, shareLink, shareText, parseShare } from './time-doors/time-secret.js';
 export type { TimeDoorShare } from './time-doors/time-secret.js';
+
+// The one atomic-file writer (temporary file, fsync, rename, fsync of the directory), shared
+// with the app's profile and preference files.
+export { writeFileAtomic } from './state/atomic-file.js';
+export type { AtomicWriteOptions } from './state/atomic-file.js';
