@@ -14,7 +14,7 @@ import { buildCaptureFilter } from '../capture/bpf-filter.js';
 import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
 import type { CaptureStats } from '../capture/tcpdump-process.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
-import { debugPacketLine } from './debug-lines.js';
+import { debugPacketLine } from '../log/debug-lines.js';
 import { ExpiryJournal, DEFAULT_STATE_DIR, entryKey } from '../state/expiry-journal.js';
 import { FirewallOpener } from '../actions/firewall-opener.js';
 import { DoorCatalog } from '../doors/door-catalog.js';
