@@ -1,4 +1,4 @@
-// The running daemon: wires capture -> decode -> doors -> commands and logs, and owns reload
+// The running daemon: wires capture -> decode -> doors -> actions (commands, firewall) -> state
 // and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
 import { performance } from 'perf_hooks';
 import * as path from 'path';
