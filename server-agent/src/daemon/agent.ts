@@ -1,5 +1,6 @@
 // The running daemon: wires capture -> decode -> doors -> actions (commands, firewall) -> state
-// and logs; it owns reload and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
+// and logs; it owns reload and shutdown. Everything here is plumbing; the behaviour lives in the
+// modules it wires.
 import { performance } from 'perf_hooks';
 import * as path from 'path';
 import { KnockdConfig, Packet } from '../types.js';
