@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { configDir } from '../core/config-paths.js';
 import { FieldProblem, KnockerError, ValidationError, errorText } from '../core/errors.js';
 import { splitTemplate } from '../core/terminal/terminal-launcher.js';

@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseKnockdConfig } from '../config/knockd-config.js';
-import { TimeSequenceSpec, DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from '../time-doors/time-sequence.js';
-import { newSecret, shareLink, shareText, writeNewSecretFile } from '../time-doors/time-secret.js';
+import { TimeSequenceSpec, DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from './time-sequence.js';
+import { newSecret, shareLink, shareText, writeNewSecretFile } from './time-secret.js';
 
 export const SECRET_USAGE = `usage: knocker-agent secret new DOOR [options]
   -c, --config <file>     knockd.conf to take DOOR's Time_ settings from (default /etc/knockd.conf)

@@ -9,10 +9,13 @@ import type { ChildProcess } from 'child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { TcpdumpCapture, SwapDeduper, TCPDUMP_NOT_FOUND, findTcpdump, parseTcpdumpStats } from '../src/capture/tcpdump-capture.js';
-import type { CaptureExit, CaptureStats } from '../src/capture/tcpdump-capture.js';
+import { TcpdumpCapture } from '../src/capture/tcpdump-capture.js';
+import { SwapDeduper } from '../src/capture/swap-deduper.js';
+import { TCPDUMP_NOT_FOUND, findTcpdump } from '../src/capture/tcpdump-binary.js';
+import { parseTcpdumpStats } from '../src/capture/tcpdump-process.js';
+import type { CaptureExit, CaptureStats } from '../src/capture/tcpdump-process.js';
 import { buildCaptureFilter } from '../src/capture/bpf-filter.js';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../src/capture/packet-decoder.js';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../src/decode/packet-decoder.js';
 import type { Door, Packet } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 

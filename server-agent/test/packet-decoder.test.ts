@@ -12,7 +12,7 @@ import {
   LINKTYPE_RAW,
   LINKTYPE_NULL,
   LINKTYPE_LOOP,
-} from '../src/capture/packet-decoder.js';
+} from '../src/decode/packet-decoder.js';
 import type { Packet } from '../src/types.js';
 import { TCP_FLAG_BITS } from '../src/types.js';
 

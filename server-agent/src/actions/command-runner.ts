@@ -6,7 +6,7 @@
 import { spawn } from 'child_process';
 import { Door, IpFamily } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
-import { CommandEntry, OpenJournal, entryKey } from '../firewall/open-journal.js';
+import { CommandEntry, ExpiryJournal, entryKey } from '../state/expiry-journal.js';
 
 /** knockd refuses commands of PATH_MAX (4096) bytes or more after substitution. */
 export const MAX_COMMAND_BYTES = 4095;
@@ -20,7 +20,7 @@ export interface CommandRunnerOptions {
   /** stdio of the children: the daemon's own (foreground) or nothing (daemon mode). */
   stdio?: 'inherit' | 'ignore';
   /** Pending stop commands are recorded here, so a restart still runs them at their deadline. */
-  journal?: OpenJournal;
+  journal?: ExpiryJournal;
 }
 
 // %IP% only ever receives a decoded packet address; refuse anything else outright.

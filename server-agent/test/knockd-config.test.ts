@@ -362,6 +362,16 @@ describe('§1.3 door keys and defaults', () => {
     assert.equal(e.message, 'syntax error: "sequences=2" is not a known directive in a door section');
     assert.equal(e.hint, 'did you mean Sequence?');
   });
+  it("a misspelt knocker-agent directive gets the same suggestion as knockd's own (one list)", () => {
+    const e = rejected('[a]\nsequence=1,2,3\nOpne = 22/tcp\n');
+    assert.equal(e.line, 3);
+    assert.equal(e.message, 'syntax error: "Opne = 22/tcp" is not a known directive in a door section');
+    assert.equal(e.hint, 'did you mean Open?');
+    const c = rejected('[a]\nsequence=1,2,3\nStart_Comand = /bin/true\n');
+    assert.equal(c.hint, 'did you mean Start_Command?');
+    const o = rejected('[options]\nState_Dir = /x\n[a]\nsequence=1\n');
+    assert.equal(o.hint, 'did you mean StateDir?');
+  });
   it('an option key in a door points to [options]', () => {
     const e = rejected('[a]\nsequence=1\nLogFile = x\n');
     assert.equal(e.message, 'syntax error: "LogFile = x" is not a known directive in a door section');

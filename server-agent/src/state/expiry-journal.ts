@@ -1,10 +1,11 @@
 // What the agent has opened and until when, on disk, so that a restart (after kill -9, a
 // crash or a reboot) can close what is due and keep or re-apply what is not. Written
-// atomically: a temporary file, fsync, rename; a torn or corrupt file never replaces a good one.
+// atomically (atomic-file.ts); a torn or corrupt file never replaces a good one.
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
 import { FirewallBackend, IpFamily, Knock } from '../types.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/knocker-agent';
 const VERSION = 1;
@@ -44,7 +45,7 @@ export function entryKey(e: JournalEntry): string {
   return `${e.kind}\n${e.door}\n${e.src}`;
 }
 
-export class OpenJournal {
+export class ExpiryJournal {
   readonly file: string;
   private readonly entries = new Map<string, JournalEntry>();
   private dirty = false;
@@ -56,9 +57,9 @@ export class OpenJournal {
   }
 
   /** The journal of the agent running `configFile`. */
-  static forConfig(dir: string, configFile: string): OpenJournal {
+  static forConfig(dir: string, configFile: string): ExpiryJournal {
     const tag = createHash('sha256').update(path.resolve(configFile)).digest('hex').slice(0, 12);
-    return new OpenJournal(dir, `open-doors-${tag}.json`);
+    return new ExpiryJournal(dir, `open-doors-${tag}.json`);
   }
 
   /** Read the journal; a missing file is empty, an unreadable one is an error naming it. */
@@ -119,15 +120,7 @@ export class OpenJournal {
   flush(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, JSON.stringify({ version: VERSION, entries: [...this.entries.values()] }, null, 1) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify({ version: VERSION, entries: [...this.entries.values()] }, null, 1) + '\n', { mode: 0o600 });
   }
 
   // Many opens in one burst make one write.

@@ -1,6 +1,6 @@
 // Which interfaces to capture on, and a precise message when one does not exist
 // (CentOS 7 names them ens*/enp*, so knockd's default eth0 fails there: origin.md #7).
-import * as fs from 'fs';
+import { defaultRouteInterface, existingInterfaces } from '../host/net-facts.js';
 
 export const DEFAULT_INTERFACE = 'eth0';
 
@@ -8,27 +8,6 @@ export const DEFAULT_INTERFACE = 'eth0';
 export function chosenInterfaces(cliInterfaces: string[], configInterface: string | undefined): string[] {
   if (cliInterfaces.length > 0) return [...new Set(cliInterfaces)];
   return [configInterface ?? DEFAULT_INTERFACE];
-}
-
-export function existingInterfaces(): string[] {
-  try {
-    return fs.readdirSync('/sys/class/net').sort();
-  } catch {
-    return [];
-  }
-}
-
-/** The interface of the IPv4 default route, from /proc/net/route. */
-export function defaultRouteInterface(): string | undefined {
-  try {
-    for (const line of fs.readFileSync('/proc/net/route', 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length > 7 && f[1] === '00000000' && f[7] === '00000000') return f[0];
-    }
-  } catch {
-    /* no procfs */
-  }
-  return undefined;
 }
 
 /** A one-line error for each missing interface, naming what exists. */

@@ -9,9 +9,9 @@
 // attempts: knock attempts tracked at exit; captures: tcpdump's own exit statistics
 // (PACKET_STATISTICS), summed over the tcpdump processes of each interface (filter swaps and
 // restarts start new ones).
-import * as fs from 'fs';
-import type { CaptureStats } from '../capture/tcpdump-capture.js';
-import { decodeStats } from '../capture/packet-decoder.js';
+import type { CaptureStats } from '../capture/tcpdump-process.js';
+import { decodeStats } from '../decode/packet-decoder.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 type Totals = { exits: number; captured: number; receivedByFilter: number; droppedByKernel: number; droppedByInterface: number };
 
@@ -42,19 +42,13 @@ export class CaptureCounters {
     };
   }
 
-  /** Write the snapshot (via a temp file and rename, so a reader never sees half of it). */
+  /** Write the snapshot atomically (atomic-file.ts), so a reader never sees half of it. */
   write(file: string, attempts: number): string | undefined {
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(this.snapshot(attempts), null, 2) + '\n');
-      fs.renameSync(tmp, file);
+      // 0644 and no directory creation: what the plain write before the shared writer did.
+      writeFileAtomic(file, JSON.stringify(this.snapshot(attempts), null, 2) + '\n', { mode: 0o644, mkdir: false });
       return undefined;
     } catch (e) {
-      try {
-        fs.rmSync(tmp, { force: true });
-      } catch {
-        /* nothing to remove */
-      }
       return `warning: cannot write stats file ${file}: ${(e as Error).message}`;
     }
   }

@@ -1,4 +1,4 @@
-// daemon/systemd-notify.ts, the readiness reports knocker-agent.service (Type=notify) waits
+// process/systemd-notify.ts, the readiness reports knocker-agent.service (Type=notify) waits
 // for: the argv it runs, nothing without NOTIFY_SOCKET, errors reported rather than thrown,
 // and the real systemd-notify delivering both messages to a datagram socket like systemd's.
 // Needs systemd-notify and systemd-socket-activate (Debian package systemd); a missing one fails.
@@ -8,7 +8,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { notifyArgv, notifyReady, notifyStopping } from '../src/daemon/systemd-notify.js';
+import { notifyArgv, notifyReady, notifyStopping } from '../src/process/systemd-notify.js';
 import { eventually, killPid, pollFor, sleep } from './lab/proc.js';
 
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';

@@ -7,7 +7,7 @@ import { Door, IpFamily, Knock } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
 import { FirewalldClient, FirewalldError } from './firewalld-client.js';
 import { NftablesClient } from './nftables-client.js';
-import { OpenJournal, FirewallEntry, JournalEntry, entryKey, isFirewallEntry } from './open-journal.js';
+import { ExpiryJournal, FirewallEntry, JournalEntry, entryKey, isFirewallEntry } from '../state/expiry-journal.js';
 import { richRule } from './rich-rule.js';
 
 const RECONNECT_BACKOFF_MS = 2000;
@@ -31,7 +31,7 @@ export class FirewallOpener {
   private readonly now: () => number;
   private guarded = '';
 
-  constructor(private readonly log: AgentLog, private readonly journal: OpenJournal, deps: FirewallOpenerDeps = {}) {
+  constructor(private readonly log: AgentLog, private readonly journal: ExpiryJournal, deps: FirewallOpenerDeps = {}) {
     this.connectFirewalld = deps.connectFirewalld ?? (() => FirewalldClient.connect());
     this.nft = deps.nft ?? new NftablesClient();
     this.now = deps.now ?? Date.now;
