@@ -169,5 +169,21 @@ test('desktop windows in Chromium: add a server, keyring, test knock against kno
     assert.match(rows[1], /web.*Test.*10\.77\.0\.1.*Port open/);
   });
 
+  await t.test('import: a knockd.conf is previewed and Apply imports its door (arguments cross a structured clone, as in Electron)', async () => {
+    await page.getByTestId('nav-import').click();
+    const conf = '[options]\n  logfile = /var/log/knockd.log\n[openHTTPS]\n  sequence = 7101,7102:udp,7103\n  seq_timeout = 10\n  command = /bin/true %IP%\n';
+    await page.getByTestId('knockd-file').setInputFiles({ name: 'knockd.conf', mimeType: 'text/plain', buffer: Buffer.from(conf) });
+    await page.getByTestId('knockd-host').fill(LAB_HOST);
+    await page.getByTestId('knockd-preview').click();
+    await page.getByTestId('import-preview').waitFor();
+    await page.getByTestId('import-apply').click();
+    await page.locator('[data-testid=import-report], [data-testid=import-error]').first().waitFor();
+    assert.equal(await page.getByTestId('import-error').count(), 0, (await page.getByTestId('import-error').allTextContents()).join());
+    assert.match((await page.getByTestId('import-report').textContent()) ?? '', /^\s*1 added\./);
+    const imported = (await listProfiles(page)).filter((p) => /openHTTPS/.test(p.name));
+    assert.equal(imported.length, 1, JSON.stringify(await listProfiles(page)));
+    assert.ok(imported[0].hasSequence);
+  });
+
   assert.deepEqual(pageErrors, []);
 });
