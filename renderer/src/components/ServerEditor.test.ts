@@ -121,4 +121,18 @@ describe('ServerEditor', () => {
     await tick();
     expect(f.callsTo('profiles:sequence')).toEqual([]);
   });
+
+  it('warns about ssh options that run commands, and still saves them when the person set them', async () => {
+    const f = fakeApi({ 'profiles:edit': ({ name }: { name: string }) => profile('p1', name) });
+    const onsaved = vi.fn();
+    render(ServerEditor, { props: { api: f.api, profile: profile('p1', 'web', { hasSequence: false, ssh: { port: 22, options: ['ServerAliveInterval=30'] } }), onsaved } });
+    expect(screen.queryByTestId('options-warning')).toBeNull();
+    await type('field-options', 'ServerAliveInterval=30\nProxyCommand=sh -c "nc %h %p"\nPermitLocalCommand yes');
+    const warning = screen.getByTestId('options-warning');
+    expect(warning.textContent).toMatch(/ProxyCommand runs a command on this computer/);
+    expect(warning.textContent).toMatch(/PermitLocalCommand lets LocalCommand/);
+    await fireEvent.click(screen.getByTestId('save'));
+    await waitFor(() => expect(onsaved).toHaveBeenCalled());
+    expect(f.callsTo('profiles:edit')[0].patch.ssh.options).toEqual(['ServerAliveInterval=30', 'ProxyCommand=sh -c "nc %h %p"', 'PermitLocalCommand yes']);
+  });
 });
