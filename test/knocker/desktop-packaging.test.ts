@@ -118,6 +118,14 @@ test('the configuration is checked against electron-builder\'s schema; the targe
 
   for (const target of ['AppImage', 'deb', 'rpm', 'dmg', 'nsis']) assert.match(text, new RegExp(`^    - ${target}$`, 'm'), `${target} target`);
   assert.match(text, /^    LSUIElement: true$/m);
+  // macOS: opening ssh in Terminal through osascript needs the Apple Events entitlement (with
+  // Electron's own under the hardened runtime) and the text of the permission prompt.
+  assert.match(text, /^    NSAppleEventsUsageDescription: \S.+$/m);
+  assert.match(text, /^  entitlements: build\/entitlements\.mac\.plist$/m);
+  const plist = fs.readFileSync(path.join(REPO, 'build', 'entitlements.mac.plist'), 'utf8');
+  for (const key of ['com.apple.security.automation.apple-events', 'com.apple.security.cs.allow-jit', 'com.apple.security.cs.allow-unsigned-executable-memory']) {
+    assert.match(plist, new RegExp(`<key>${key.replace(/\./g, '\\.')}</key>\\s*<true/>`), key);
+  }
   assert.match(text, /^asarUnpack:\n  - "\*\*\/\*\.node"\n  - "\*\*\/node_modules\/keytar\/\*\*"$/m);
 });
 
