@@ -182,7 +182,7 @@ export class DesktopApp {
     return { command };
   }
 
-  private profilesChanged(): void {
+  profilesChanged(): void {
     const list = this.listProfiles();
     this.syncTargets(list);
     this.ports.emit('profiles', list);
