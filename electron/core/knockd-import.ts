@@ -120,6 +120,10 @@ function doorToCandidate(door: Door, opts: KnockdImportOptions): Omit<ImportCand
   if (door.oneTimeFile) {
     return { reason: `uses One_Time_Sequences (${door.oneTimeFile}): its sequence changes after every use, so a stored profile cannot follow it` };
   }
+  if (door.time) {
+    // Its secret is in the Time_Secret_File on the server, which an import never reads.
+    return { reason: 'a time-based door: its secret stays on the server; add it from what knocker-agent secret new printed (knocker import time, or Import > A time-based door)' };
+  }
   if (door.sequence.some((k) => k.port === 0)) {
     return { reason: 'its sequence contains port 0, which cannot be knocked' };
   }
