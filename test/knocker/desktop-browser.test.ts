@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
+import { encodeSecret, shareLink } from 'knocker-agent';
 
 import { launchChromium, spawnBridge, bridgeState } from './lab/browser.js';
 import { LAB_HOST, LAB_SEQUENCE, buildConnectLab } from './lab/connect-lab.js';
@@ -183,6 +184,24 @@ test('desktop windows in Chromium: add a server, keyring, test knock against kno
     const imported = (await listProfiles(page)).filter((p) => /openHTTPS/.test(p.name));
     assert.equal(imported.length, 1, JSON.stringify(await listProfiles(page)));
     assert.ok(imported[0].hasSequence);
+  });
+
+  await t.test('a time-based door pasted in Import; the editor shows its settings and window, never the secret', async () => {
+    const secret = Buffer.alloc(32, 7);
+    const link = shareLink({ door: 'openTimed', secret, spec: { step: 30, length: 3, portLo: 20000, portHi: 40000, protocols: ['tcp'] }, host: LAB_HOST });
+    await page.getByTestId('time-text').fill(link);
+    await page.getByTestId('time-name').fill('timed');
+    await page.getByTestId('time-add').click();
+    await page.locator('[data-testid=time-added], [data-testid=time-error]').first().waitFor();
+    assert.equal(await page.getByTestId('time-added').textContent(), `timed (${LAB_HOST}) added: a time-based door, its secret in the keychain.`);
+    assert.equal(await page.getByTestId('time-text').inputValue(), '');
+    await page.getByTestId('nav-servers').click();
+    await page.locator('[data-testid=server-item][data-name=timed]').click();
+    await page.getByTestId('time-door').waitFor();
+    assert.equal(await page.getByTestId('time-door').textContent(), 'Door openTimed: 3 knocks per 30 s window, ports 20000–40000 tcp.');
+    assert.match((await page.getByTestId('time-window').textContent()) ?? '', /^Current window \d+, \d+ s left\.$/);
+    const html = await page.content();
+    assert.ok(!html.includes(encodeSecret(secret)), 'the secret is not in the page');
   });
 
   assert.deepEqual(pageErrors, []);
