@@ -133,6 +133,10 @@ export class DesktopApp {
   testKnock(runId: string, input: ProfileInputView, savedName?: string): Promise<RunResultView> {
     return this.runs.testKnock(runId, input, savedName);
   }
+  /** The profile list changed outside ProfileActions (time-import.ts): tell the windows and the tray. */
+  profilesChanged(): void {
+    this.profiles.listChanged();
+  }
   cancel(runId: string): { cancelled: boolean } {
     return this.runs.cancel(runId);
   }

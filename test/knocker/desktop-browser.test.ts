@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Page } from 'playwright-core';
+import { encodeSecret, shareLink } from 'knocker-agent';
 
 import { launchChromium, spawnBridge, bridgeState } from './lab/browser.js';
 import { LAB_HOST, LAB_SEQUENCE, buildConnectLab } from './lab/connect-lab.js';
@@ -167,6 +168,40 @@ test('desktop windows in Chromium: add a server, keyring, test knock against kno
     assert.equal(rows.length, 2);
     assert.match(rows[0], /web.*Connect.*10\.77\.0\.1.*Port open/);
     assert.match(rows[1], /web.*Test.*10\.77\.0\.1.*Port open/);
+  });
+
+  await t.test('import: a knockd.conf is previewed and Apply imports its door (arguments cross a structured clone, as in Electron)', async () => {
+    await page.getByTestId('nav-import').click();
+    const conf = '[options]\n  logfile = /var/log/knockd.log\n[openHTTPS]\n  sequence = 7101,7102:udp,7103\n  seq_timeout = 10\n  command = /bin/true %IP%\n';
+    await page.getByTestId('knockd-file').setInputFiles({ name: 'knockd.conf', mimeType: 'text/plain', buffer: Buffer.from(conf) });
+    await page.getByTestId('knockd-host').fill(LAB_HOST);
+    await page.getByTestId('knockd-preview').click();
+    await page.getByTestId('import-preview').waitFor();
+    await page.getByTestId('import-apply').click();
+    await page.locator('[data-testid=import-report], [data-testid=import-error]').first().waitFor();
+    assert.equal(await page.getByTestId('import-error').count(), 0, (await page.getByTestId('import-error').allTextContents()).join());
+    assert.match((await page.getByTestId('import-report').textContent()) ?? '', /^\s*1 added\./);
+    const imported = (await listProfiles(page)).filter((p) => /openHTTPS/.test(p.name));
+    assert.equal(imported.length, 1, JSON.stringify(await listProfiles(page)));
+    assert.ok(imported[0].hasSequence);
+  });
+
+  await t.test('a time-based door pasted in Import; the editor shows its settings and window, never the secret', async () => {
+    const secret = Buffer.alloc(32, 7);
+    const link = shareLink({ door: 'openTimed', secret, spec: { step: 30, length: 3, portLo: 20000, portHi: 40000, protocols: ['tcp'] }, host: LAB_HOST });
+    await page.getByTestId('time-text').fill(link);
+    await page.getByTestId('time-name').fill('timed');
+    await page.getByTestId('time-add').click();
+    await page.locator('[data-testid=time-added], [data-testid=time-error]').first().waitFor();
+    assert.equal(await page.getByTestId('time-added').textContent(), `timed (${LAB_HOST}) added: a time-based door, its secret in the keychain.`);
+    assert.equal(await page.getByTestId('time-text').inputValue(), '');
+    await page.getByTestId('nav-servers').click();
+    await page.locator('[data-testid=server-item][data-name=timed]').click();
+    await page.getByTestId('time-door').waitFor();
+    assert.equal(await page.getByTestId('time-door').textContent(), 'Door openTimed: 3 knocks per 30 s window, ports 20000–40000 tcp.');
+    assert.match((await page.getByTestId('time-window').textContent()) ?? '', /^Current window \d+, \d+ s left\.$/);
+    const html = await page.content();
+    assert.ok(!html.includes(encodeSecret(secret)), 'the secret is not in the page');
   });
 
   assert.deepEqual(pageErrors, []);

@@ -71,7 +71,11 @@ export function netPingProber(load: () => unknown = () => require('net-ping')): 
             resolve({ ok: false, detail: errorText(err) });
             return;
           }
+          // Our own timer: net-ping's raw socket does not keep Node's event loop alive, so without
+          // it a process with nothing else to do exits with the echo still pending.
+          const guard = setTimeout(() => resolve({ ok: false, detail: `no reply within ${timeoutMs + 500} ms` }), timeoutMs + 500);
           s.pingHost(address, (error, _t, sent, rcvd) => {
+            clearTimeout(guard);
             if (error) resolve({ ok: false, detail: error.message });
             else resolve({ ok: true, rttMs: sent && rcvd ? rcvd.getTime() - sent.getTime() : performance.now() - t0 });
           });
