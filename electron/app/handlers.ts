@@ -14,6 +14,7 @@ export function createHandlers(app: DesktopApp): Handlers {
       edit: ({ name, patch }) => app.edit(name, patch),
       remove: ({ name }) => app.remove(name),
       copySshCommand: ({ name }) => app.copySshCommand(name),
+      moveAside: () => app.moveProfilesAside(),
     },
     knock: {
       connect: ({ name, runId }) => app.run('connect', name, runId),
