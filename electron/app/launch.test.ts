@@ -64,6 +64,7 @@ test('launch intent: --hidden and --picker; on macOS a login item is a login sta
   assert.deepEqual(launchIntent(['knocker-desktop'], 'win32', () => ({ wasOpenedAtLogin: true })), { hidden: false, picker: false });
   assert.equal(secondLaunchWindow(['knocker-desktop', '--picker']), 'picker');
   assert.equal(secondLaunchWindow(['knocker-desktop']), 'settings');
+  assert.equal(secondLaunchWindow(['knocker-desktop', '--hidden']), null);
 });
 
 test('first window: settings on every launch without a tray unless --hidden; with a tray only while there are no servers', () => {

@@ -95,7 +95,8 @@ export function firstWindow(i: FirstWindowInput): 'picker' | 'settings' | null {
   return null;
 }
 
-/** A second launch while Knocker runs (the single-instance lock forwards its argv). */
-export function secondLaunchWindow(argv: readonly string[]): 'picker' | 'settings' {
-  return argv.includes('--picker') ? 'picker' : 'settings';
+/** A second launch while Knocker runs (the single-instance lock forwards its argv); a login start opens nothing. */
+export function secondLaunchWindow(argv: readonly string[]): 'picker' | 'settings' | null {
+  if (argv.includes('--picker')) return 'picker';
+  return argv.includes('--hidden') ? null : 'settings';
 }
