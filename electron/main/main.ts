@@ -100,9 +100,6 @@ async function start(): Promise<void> {
   }
   presenter.refresh();
 
-  d.setTray(trayHost(process.platform, process.env, process.platform === 'linux' ? await askStatusNotifierWatcher() : undefined));
-  d.openWindow(d.firstWindow(launchIntent(process.argv, process.platform, () => app.getLoginItemSettings())));
-
   // A tray app: closing its windows does not quit it.
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => markQuitting());
@@ -110,4 +107,8 @@ async function start(): Promise<void> {
     globalShortcut.unregisterAll();
     d.stop();
   });
+
+  // Whether the tray icon can be seen decides the first window (stock GNOME has no tray).
+  d.setTray(trayHost(process.platform, process.env, process.platform === 'linux' ? await askStatusNotifierWatcher() : undefined));
+  d.openWindow(d.firstWindow(launchIntent(process.argv, process.platform, () => app.getLoginItemSettings())));
 }
