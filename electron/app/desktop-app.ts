@@ -246,6 +246,15 @@ export class DesktopApp {
     return firstWindow({ intent, trayShown: this.trayView.shown, profilesBroken: broken, profileCount: broken ? 0 : this.listProfiles().length });
   }
 
+  /**
+   * The settings window was closed. With a tray icon the app lives on there; without one it
+   * would linger invisibly with no way to quit, so it quits (starting it again, or the key bound
+   * to `knocker-desktop --picker`, brings it back).
+   */
+  settingsClosed(): void {
+    if (!this.trayView.shown) this.ports.quit();
+  }
+
   openWindow(kind: 'picker' | 'settings' | null): void {
     if (kind === 'picker') this.ports.showPicker();
     else if (kind === 'settings') this.ports.openSettings();

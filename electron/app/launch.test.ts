@@ -92,4 +92,10 @@ test('the app opens the first window through its ports, with what it knows of th
   assert.deepEqual(rig.windows, ['settings', 'picker']);
   const st = await rig.invoke('settings', 'app', 'state', {});
   assert.deepEqual((st.value as { tray: unknown }).tray, { shown: false, advice: 'install the extension' });
+  // Without a tray, closing settings quits (nothing else could); with one, the app stays in the tray.
+  rig.app.settingsClosed();
+  assert.equal(rig.quits, 1);
+  rig.app.setTray({ shown: true });
+  rig.app.settingsClosed();
+  assert.equal(rig.quits, 1);
 });

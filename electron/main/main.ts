@@ -41,9 +41,9 @@ async function start(): Promise<void> {
   const assets = path.join(root, 'assets');
   const rendererDir = path.join(root, 'dist', 'renderer');
   WindowController.hardenSession(rendererDir);
-  const windows = new WindowController(rendererDir, path.join(__dirname, 'preload.js'), app.isPackaged, path.join(assets, 'icons', '256x256.png'));
-
   let desktop: DesktopApp | undefined;
+  const windows = new WindowController(rendererDir, path.join(__dirname, 'preload.js'), app.isPackaged, path.join(assets, 'icons', '256x256.png'), () => desktop?.settingsClosed());
+
   const reach = new ReachabilityMonitor({
     icmp: chooseIcmpProber({ loadNetPing: () => require('net-ping') }).prober,
     onChange: (states) => {

@@ -21,6 +21,8 @@ export class WindowController {
     private readonly preload: string,
     private readonly packaged: boolean,
     private readonly icon?: string,
+    /** The settings window was closed by the user (it is hidden, not destroyed). */
+    private readonly onSettingsClosed?: () => void,
   ) {}
 
   /** Lock the default session down once: no permissions, no request to anything but the app's files. */
@@ -76,11 +78,12 @@ export class WindowController {
     const win = new BrowserWindow(windowOptions(kind, { preload: this.preload, packaged: this.packaged, ...(this.icon ? { icon: this.icon } : {}) }));
     guard(win.webContents);
     if (picker) win.on('blur', () => win.hide());
-    // Closing the settings window hides it; the app lives in the tray.
+    // Closing the settings window hides it; the app lives in the tray (DesktopApp.settingsClosed decides without one).
     win.on('close', (e) => {
       if (!quitting) {
         e.preventDefault();
         win.hide();
+        if (!picker) this.onSettingsClosed?.();
       }
     });
     void win.loadURL(this.pageUrl(kind));
