@@ -16,6 +16,7 @@ export function createHandlers(app: DesktopApp): Handlers {
       remove: ({ name }) => app.remove(name),
       copySshCommand: ({ name }) => app.copySshCommand(name),
       timeDoor: ({ name }) => timeDoorView(app, name),
+      moveAside: () => app.moveProfilesAside(),
     },
     knock: {
       connect: ({ name, runId }) => app.run('connect', name, runId),

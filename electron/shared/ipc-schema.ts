@@ -142,6 +142,19 @@ export interface ImportReportView {
   invalid: { source: string; problems: { field: string; message: string }[] }[];
 }
 
+/** Whether this desktop shows the tray icon; without one, how to get one or what to do instead. */
+export interface TrayView {
+  shown: boolean;
+  advice?: string;
+}
+
+/** The profile file cannot be read (corrupt, written by a newer Knocker, unreadable). */
+export interface ProfilesProblemView {
+  message: string;
+  file: string;
+  hint?: string;
+}
+
 export interface AppStateView {
   version: string;
   platform: string;
@@ -149,6 +162,9 @@ export interface AppStateView {
   reachability: Record<string, ReachView>;
   /** Runs in progress, by profile id. */
   busy: Record<string, RunMode>;
+  tray?: TrayView;
+  /** Set while the profile file cannot be read: the settings window says so and offers to move it aside. */
+  profilesProblem?: ProfilesProblemView;
 }
 
 export type WindowKind = 'settings' | 'picker';
@@ -208,6 +224,8 @@ export const ipcSchema = {
     timeDoor: invoke<{ name: string }, TimeDoorView>(obj({ name }), SETTINGS),
     /** Puts the profile's ssh command on the clipboard and returns it. */
     copySshCommand: invoke<{ name: string }, { command: string }>(obj({ name })),
+    /** An unreadable profile file is renamed (kept beside, never deleted) so that Knocker starts with an empty list. */
+    moveAside: invoke<{}, { movedTo: string }>(none, SETTINGS),
   },
   knock: {
     /** Knock, wait for the SSH port, open ssh in the user's terminal. */
