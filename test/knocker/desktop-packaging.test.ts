@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { run } from './lab/proc.js';
+import { run } from 'knocker-lab';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const BUILDER = path.join(REPO, 'node_modules', '.bin', 'electron-builder');
@@ -35,7 +35,7 @@ test('electron-builder lays out the Linux app offline: asar contents, unpacked k
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-package-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const out = path.join(dir, 'out');
-  const r = await run(BUILDER, ['--linux', 'dir', '--config', CONFIG, `-c.electronDist=${standInElectron(dir)}`, `-c.directories.output=${out}`, '--publish', 'never'], {
+  const r = await run([BUILDER, '--linux', 'dir', '--config', CONFIG, `-c.electronDist=${standInElectron(dir)}`, `-c.directories.output=${out}`, '--publish', 'never'], {
     cwd: REPO,
     env: { ...process.env, CI: 'true' },
     timeoutMs: 120_000,
@@ -72,7 +72,7 @@ test('the configuration is checked against electron-builder\'s schema; the targe
   const text = fs.readFileSync(CONFIG, 'utf8');
   const bad = path.join(dir, 'bad.yml');
   fs.writeFileSync(bad, `${text}\ntrayIcon: assets/tray\n`);
-  const r = await run(BUILDER, ['--linux', 'dir', '--config', bad, `-c.electronDist=${standInElectron(dir)}`, `-c.directories.output=${path.join(dir, 'out')}`, '--publish', 'never'], { cwd: REPO, env: { ...process.env, CI: 'true' }, timeoutMs: 120_000 });
+  const r = await run([BUILDER, '--linux', 'dir', '--config', bad, `-c.electronDist=${standInElectron(dir)}`, `-c.directories.output=${path.join(dir, 'out')}`, '--publish', 'never'], { cwd: REPO, env: { ...process.env, CI: 'true' }, timeoutMs: 120_000 });
   assert.notEqual(r.code, 0);
   assert.match(`${r.stdout}${r.stderr}`, /Invalid configuration object[\s\S]*trayIcon/);
   assert.ok(!fs.existsSync(path.join(dir, 'out', 'linux-unpacked')), 'nothing was built');

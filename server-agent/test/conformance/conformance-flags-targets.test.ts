@@ -1,9 +1,7 @@
 // Conformance: TCPFlags, Target, other local addresses, IPv6 (knock -6, Start_Command_6),
 // UDP and mixed sequences, one-port doors, and the knock client's options (reference §2.2-§2.5, §4).
-import { hping, knock } from '../lab/clients.js';
-import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from '../lab/conformance-kit.js';
-import { alignToSecond } from '../lab/proc.js';
-import { knockAt } from '../lab/timing.js';
+import { hping, knock, alignToSecond, knockAt } from 'knocker-lab';
+import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from './conformance-kit.js';
 
 suite('conformance: flags, targets, IPv6, UDP, client options', [
   {

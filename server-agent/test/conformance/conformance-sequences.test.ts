@@ -2,10 +2,8 @@
 // parallel doors, invisible ports, resets, timeouts (whole seconds in knockd: B7; lazy expiry),
 // and the head-of-list bug B1.
 import assert from 'node:assert/strict';
-import { knock } from '../lab/clients.js';
-import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from '../lab/conformance-kit.js';
-import { alignToSecond, sleepUntil } from '../lab/proc.js';
-import { knockAt } from '../lab/timing.js';
+import { knock, alignToSecond, sleepUntil, knockAt } from 'knocker-lab';
+import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from './conformance-kit.js';
 
 suite('conformance: knock sequences', [
   {

@@ -1,6 +1,6 @@
 // Packet sources in the lab's client namespace: the real `knock` client (knockd's own), hping3
 // for spoofed sources and chosen TCP flags, and UDP datagrams.
-import { NetnsLab } from './netns-lab.js';
+import { NetnsLab } from './netns.js';
 import { ExecResult, killPid, sleep } from './proc.js';
 
 export interface KnockOptions {
