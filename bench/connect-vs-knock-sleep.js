@@ -17,7 +17,7 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildConnectLab, LAB_HOST, LAB_SEQUENCE } = require(path.join(dist, 'connect-lab.js'));
 const { knockerArgv } = require(path.join(dist, 'knocker-cli.js'));
-const { requireRoot } = require(path.join(dist, 'proc.js'));
+const { requireRoot } = require('knocker-lab');
 
 function option(name, dflt) {
   const i = process.argv.indexOf(name);
