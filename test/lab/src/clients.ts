@@ -11,7 +11,7 @@ export interface KnockOptions {
 }
 
 /** The first non-option argument of a knock command line: the host. */
-function knockHost(args: string[]): string {
+export function knockHost(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '-d' || a === '--delay') {

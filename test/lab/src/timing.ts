@@ -1,10 +1,13 @@
 // Timed knocks for the timeout scenarios. knockd compares whole seconds of the pcap timestamp,
-// so these scenarios place knocks at known offsets within a second and verify that the schedule
-// did not slip (a slipped schedule fails the scenario loudly instead of testing something else).
+// so these scenarios place knocks at known offsets within a second. The knock client is started
+// ahead of time, waiting on its stdin, and released at the planned moment, so process start-up
+// (slow on a loaded machine) does not shift the packets. If the knock still started too late or
+// took too long, knockAt throws ScheduleSlipped: the scenario would test something else, and its
+// runner repeats it in a fresh lab instead of failing on a machine that was merely busy.
 import assert from 'node:assert/strict';
-import { knock, KnockOptions } from './clients.js';
+import { knockHost, KnockOptions } from './clients.js';
 import { NetnsLab } from './netns.js';
-import { sleepUntil, waitFor } from './proc.js';
+import { killPid, sleepUntil, waitFor } from './proc.js';
 
 export interface Sent {
   planned: number;
@@ -12,17 +15,48 @@ export interface Sent {
   end: number;
 }
 
-/** Run `knock ARGS` at epoch ms `at`; fail if it started more than `slackMs` late. */
-export async function knockAt(lab: NetnsLab, at: number, args: string[], opts: KnockOptions = {}, slackMs = 150): Promise<Sent> {
-  await sleepUntil(at);
-  const start = Date.now();
-  await knock(lab, args, opts);
-  const end = Date.now();
-  assert.ok(
-    start - at <= slackMs && end - start <= slackMs + 50 + delayTotal(args),
-    `timing precondition violated: knock ${args.join(' ')} planned at +0 ms started at +${start - at} ms and took ${end - start} ms (machine too loaded?)`,
-  );
-  return { planned: at, start, end };
+/** The timed knock did not happen when planned (a precondition of the scenario, not a defect). */
+export class ScheduleSlipped extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleSlipped';
+  }
+}
+
+export interface KnockAtOptions extends KnockOptions {
+  /** How late the knock may start (ms after `at`). Default 150. */
+  lateMs?: number;
+  /** How long the whole knock may take beyond its own -d delays (ms). Default lateMs + 100. */
+  extraMs?: number;
+}
+
+/** Run `knock ARGS` in the client namespace at epoch ms `at`; throws ScheduleSlipped if it started late or ran long. */
+export async function knockAt(lab: NetnsLab, at: number, args: string[], opts: KnockAtOptions = {}): Promise<Sent> {
+  const lateMs = opts.lateMs ?? 150;
+  const extraMs = opts.extraMs ?? lateMs + 100;
+  // Started now, released at `at` by a line on stdin: only `exec knock` remains to be done then.
+  const child = lab.spawn('cli', ['sh', '-c', 'read _ && exec knock "$@"', 'sh', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const fire = async (): Promise<Sent> => {
+    await sleepUntil(at);
+    const start = Date.now();
+    child.stdin!.write('\n');
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
+    if (code === 'timeout' && child.pid !== undefined) killPid(child.pid, 'SIGKILL');
+    if (code !== 0) throw new Error(`knock ${args.join(' ')} failed (${code}): ${err}`);
+    return { planned: at, start, end: Date.now() };
+  };
+  const sent = opts.fromAddr ? await lab.withSource(knockHost(args), opts.fromAddr, fire) : await fire();
+  const took = sent.end - sent.start;
+  if (sent.start - at > lateMs || took > extraMs + delayTotal(args)) {
+    throw new ScheduleSlipped(
+      `timing precondition violated: knock ${args.join(' ')} planned at +0 ms started at +${sent.start - at} ms (limit ${lateMs}) ` +
+        `and took ${took} ms (limit ${extraMs + delayTotal(args)}): the machine was too busy for this schedule`,
+    );
+  }
+  return sent;
 }
 
 /** The time `knock -d MS` sleeps in total (after every hit, the last included). */
