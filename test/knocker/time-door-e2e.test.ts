@@ -4,7 +4,7 @@
 // and `knocker knock` from the client namespace. Checked: the knock opens the door (its nftables
 // Open rule lets the probe through); the same packets, captured with tcpdump and replayed with
 // tcpreplay or re-sent with the real `knock` client, open nothing, in the same window or after;
-// a client clock 20 s ahead or behind (Debian's faketime around the CLI) still opens; a wrong
+// a client clock 10 s (one window) ahead or behind (Debian's faketime around the CLI) still opens; a wrong
 // secret never opens.
 
 import { test } from 'node:test';
@@ -17,7 +17,11 @@ import { DoorDaemon, REPO_ROOT, startDoorDaemon } from './lab/door-daemon.js';
 import { startKeyring, NetnsLab, ExecResult, requireRoot, run, sleep, startService, waitFor } from 'knocker-lab';
 import { KNOCKER_BIN, knocker } from './lab/knocker-cli.js';
 
-const STEP = 30;
+// 15 s windows (30 s by default): short enough that waiting for a window boundary is cheap,
+// long enough that a knock and the replays after it fit in one window on a loaded machine.
+const STEP = 15;
+/** A client clock this far off is one window off at the phases the skew test picks. */
+const SKEW_S = 10;
 const PORTS = '20000-40000';
 const DOOR = 'timeSSH';
 const SSH_PORT = 2222;
@@ -128,7 +132,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     const other = await secretNew(path.join(srv, 'wrong.secret'));
     const wrongLink = other.stdout.split('\n').find((l) => l.startsWith('knocker://time-door?')) as string;
     assert.equal((await k(['import-time', '-', '--name', 'wrong'], wrongLink)).code, 0);
-    for (const offset of ['+0s', '+20s', '-20s']) {
+    for (const offset of ['+0s', `+${SKEW_S}s`, `-${SKEW_S}s`]) {
       let r: ExecResult | undefined;
       assert.equal(await opensAfter(async () => (r = await kShifted(offset, ['knock', 'wrong']))), false, `wrong secret, clock ${offset}`);
       assert.equal(r?.code, 0, r?.stderr);
@@ -159,7 +163,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   let connectWindow = 0;
   const capture = path.join(root, 'knock.pcap');
   await t.test('knocker connect derives the current window\'s sequence, opens the door and waits for the port', async () => {
-    await waitForPhase(1, 18);
+    await waitForPhase(0.5, 5);
     let r: ExecResult | undefined;
     const opened = await captured(capture, () => opensAfter(async () => (r = await k(['connect', 'srv', '-4', '--print', '-v', '--json'])), 3000));
     assert.equal(r?.code, 0, r?.stderr);
@@ -170,7 +174,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     assert.equal(j.rounds, 1, 'opened on the first round');
     assert.ok(j.timings.openMs > 0, 'the port opened');
     assert.match(j.command, new RegExp(`ssh .*-p ${SSH_PORT} .*${pair.srv4.replace(/\./g, '\\.')}`));
-    assert.match(r?.stderr as string, new RegExp(`door timeSSH: sequence of window ${connectWindow} \\(30 s windows`));
+    assert.match(r?.stderr as string, new RegExp(`door timeSSH: sequence of window ${connectWindow} \\(${STEP} s windows`));
     sentPorts = [...(r?.stderr as string).matchAll(/knock \d\/4: (tcp|udp) [0-9.]+:(\d+)/g)].map((m) => (m[1] === 'udp' ? `${m[2]}:udp` : m[2]));
     assert.equal(sentPorts.length, 4, r?.stderr);
     assert.match(daemon.logText(), new RegExp(`${pair.cli4.replace(/\./g, '\\.')}: ${DOOR}: opened ${SSH_PORT}/tcp`));
@@ -195,11 +199,11 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   });
 
   for (const [offset, offsetS, from, to] of [
-    ['+20s', 20, 12, 27],
-    ['-20s', -20, 2, 17],
+    [`+${SKEW_S}s`, SKEW_S, 6, 13],
+    [`-${SKEW_S}s`, -SKEW_S, 1, 8.5],
   ] as const) {
     await t.test(`a client clock ${offset} off still opens (faketime shifts Node's Date.now: the CLI knocks another window)`, async () => {
-      // At these phases, 20 s off is the next (or previous) window: the skew really crosses one.
+      // At these phases, SKEW_S off is the next (or previous) window: the skew really crosses one.
       await waitForPhase(from, to, offsetS);
       const serverWindow = windowAt(Date.now());
       let r: ExecResult | undefined;
@@ -213,11 +217,12 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   }
 
   await t.test('control: replayed packets do reach the agent (a knock captured for a window not yet accepted opens once it is, and only once)', async () => {
-    // 40 s ahead, late in a window: the client knocks two windows ahead, which is refused.
-    await waitForPhase(21, 26, 40);
+    // 25 s ahead, mid-window: the client knocks two windows ahead, which is refused (with
+    // several seconds left before the server's window moves on and makes it the next one).
+    await waitForPhase(5.5, 9, 25);
     const early = path.join(root, 'early.pcap');
     let r: ExecResult | undefined;
-    const opened = await captured(early, () => opensAfter(async () => (r = await kShifted('+40s', ['knock', 'srv', '--json'])), 1000));
+    const opened = await captured(early, () => opensAfter(async () => (r = await kShifted('+25s', ['knock', 'srv', '--json'])), 1000));
     assert.equal(r?.code, 0, r?.stderr);
     const w = JSON.parse(r?.stdout as string).window;
     assert.equal(opened, false, `window ${w} is two windows ahead of the server (${windowAt(Date.now())})`);
