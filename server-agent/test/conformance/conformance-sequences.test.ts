@@ -206,9 +206,12 @@ suite('conformance: knock sequences', [
     async run(ctx) {
       const { lab, knockd, agent } = ctx;
       const t0 = await alignToSecond(50);
-      await knockAt(lab, t0, [lab.srv4, '7000', '8000']);
-      ctx.data.t0 = t0;
+      // The deadline runs from the packets: measure from when the knock was sent, not planned.
+      const sent = await knockAt(lab, t0, [lab.srv4, '7000', '8000']);
+      ctx.data.t0 = sent.start;
       await sleepUntil(t0 + 3600);
+      // A busy machine may log later than that: wait for the agent's line (bounded by the check below).
+      if (agent.ready) await agent.waitForLog(/sequence timeout/, Math.max(0, sent.start + 3500 - Date.now()) + 500).catch(() => undefined);
       ctx.data.knockdEarly = knockd.findLog(/sequence timeout/)?.seenAt;
       ctx.data.agentEarly = agent.findLog(/sequence timeout/)?.seenAt;
       // the next packet from anyone makes knockd sweep; 7000 starts a new attempt
@@ -223,9 +226,9 @@ suite('conformance: knock sequences', [
     },
     agent(_d, { data }) {
       const t0 = data.t0 as number;
-      assert.ok(data.agentEarly !== undefined, 'agent: no "sequence timeout (stage 2)" 1.6 s after the deadline without a further packet');
+      assert.ok(data.agentEarly !== undefined, 'agent: no "sequence timeout (stage 2)" 1.5 s after the deadline without a further packet');
       const at = (data.agentEarly as number) - t0;
-      assert.ok(at >= 1950 && at <= 3200, `agent: timeout logged ${at} ms after the first knock (deadline 2000 ms, allowed up to +1.2 s)`);
+      assert.ok(at >= 1950 && at <= 3500, `agent: timeout logged ${at} ms after the knock was sent (deadline 2000 ms, allowed up to +1.5 s)`);
     },
     timeoutMs: 30_000,
   },

@@ -48,6 +48,17 @@ async function opens(seq: Knock[], ms = 5000): Promise<boolean> {
   return opened;
 }
 const formatSeq = (seq: Knock[]) => args(seq).join(',');
+/** Windows of door `timed` recorded as used in the agent's journal (StateDir = {{DIR}}/state). */
+function journaledWindows(): number[] {
+  const state = path.join(agent.dir, 'state');
+  const res: number[] = [];
+  for (const f of fs.existsSync(state) ? fs.readdirSync(state) : []) {
+    if (!/^open-doors-.*\.json$/.test(f)) continue;
+    const entries = (JSON.parse(fs.readFileSync(path.join(state, f), 'utf8')) as { entries: { kind: string; door: string; window: number }[] }).entries;
+    for (const e of entries) if (e.kind === 'used' && e.door === 'timed') res.push(e.window);
+  }
+  return res;
+}
 /** The next window boundary is the event these tests wait for. */
 const nextWindow = () => sleepUntil((windowNow() + 1) * SPEC.step * 1000 + 50);
 
@@ -95,6 +106,9 @@ describe('time-based door', () => {
     const w = unused() as number;
     const seq = deriveSequence(secret, 'timed', w, SPEC);
     assert.ok(await opens(seq), `window ${w} (now ${windowNow()}, used ${[...used]})\n${agent.describe()}`);
+    // The agent journals the used window right after it starts the door's command, so the
+    // command's output can come first on a busy machine: kill only once the window is on disk.
+    await waitFor(`window ${w} of door timed in the agent's journal`, () => journaledWindows().includes(w), 5000);
     killPid(agent.pid, 'SIGKILL');
     await agent.waitExit(3000);
     const from = agent.messages().length;

@@ -68,32 +68,39 @@ function delayTotal(args: string[]): number {
   return ms * Math.max(hits, 0);
 }
 
+/** When a window opened, as far as a test can tell: not before `after` (e.g. the knock's start), not after `by` (e.g. when its log line was seen). */
+export interface OpenedBetween {
+  after: number;
+  by: number;
+}
+
 /**
  * A firewall window's timing, measured against the events (so it holds on a loaded machine):
- * `isOpen` must still be true at a check that starts `earlyMs` before the deadline (it did not
- * close early) and false at a check that starts at most `lateMs` after it (it closed).
- * `openedAt` is when the opening was seen (the log line, after the rule was applied), so both
- * margins count against the code under test. `earlyMs` 0 skips the early check.
+ * `isOpen` must still be true at a check that starts `earlyMs` before the earliest possible
+ * deadline (`opened.after` + seconds: it did not close early) and false at a check that starts
+ * at most `lateMs` after the latest possible one (`opened.by` + seconds: it closed). The
+ * default margins allow for firewalld's whole-second timers. `earlyMs` 0 skips the early check.
  */
 export async function assertWindow(
   what: string,
   isOpen: () => Promise<boolean>,
-  openedAt: number,
+  opened: OpenedBetween,
   seconds: number,
   opts: { earlyMs?: number; lateMs?: number; details?: () => string } = {},
 ): Promise<void> {
   const earlyMs = Math.max(0, opts.earlyMs ?? 1500);
   const lateMs = opts.lateMs ?? 3000;
   const details = (): string => (opts.details ? `\n${opts.details()}` : '');
-  const deadline = openedAt + seconds * 1000;
+  const earliest = opened.after + seconds * 1000;
+  const latest = opened.by + seconds * 1000;
   if (earlyMs > 0) {
-    await sleepUntil(deadline - earlyMs);
+    await sleepUntil(earliest - earlyMs);
     assert.ok(await isOpen(), `${what}: closed more than ${earlyMs} ms before its deadline${details()}`);
   }
   let checkStart = 0;
   await waitFor(`${what} to close at its deadline`, async () => {
     checkStart = Date.now();
     return !(await isOpen());
-  }, Math.max(0, deadline - Date.now()) + lateMs + 5000, 100);
-  assert.ok(checkStart - deadline <= lateMs, `${what}: still open ${checkStart - deadline} ms after its deadline${details()}`);
+  }, Math.max(0, latest - Date.now()) + lateMs + 5000, 100);
+  assert.ok(checkStart - latest <= lateMs, `${what}: still open ${checkStart - latest} ms after its deadline${details()}`);
 }
