@@ -160,7 +160,7 @@ suite('conformance: knock sequences', [
     },
   },
   {
-    name: 'B7: seq_timeout = 1, a 0.3 s sequence across a second boundary (knockd fails it, the agent opens)',
+    name: 'B7: seq_timeout = 1, a 0.6 s sequence across a second boundary (knockd fails it, the agent opens)',
     mode: 'fix',
     conf: `
 [X]
@@ -176,12 +176,13 @@ suite('conformance: knock sequences', [
       // inside one second (.05 .20 .35): opens in both
       const a = await alignToSecond(50);
       await knockAt(lab, a, ['-d', '150', lab.srv4, '7100', '7200', '7300']);
-      // across a boundary (.78 .93 1.08): 0.3 s in total. Margins measured against the events
-      // that matter: the first hit must leave before the boundary (220 ms after the plan, minus
-      // the exec of knock), and all three within 1 s for the agent (the hits span the knock's
-      // run time minus its last 150 ms delay: run time <= 450 + 500 ms).
-      const b = await alignToSecond(780);
-      await knockAt(lab, b, ['-d', '150', lab.srv4, '7000', '8000', '9000'], { lateMs: 150, extraMs: 500 });
+      // across a boundary (.45 .75 1.05): 0.6 s in total. Margins measured against the boundary:
+      // knock sleeps 300 ms after every hit, so the second hit leaves at most (run time - 600 ms)
+      // after the start: with a start <= 100 ms late and a run time <= 900 + 100 ms it is >= 50 ms
+      // before the boundary; the third hit is >= 600 ms after the start, so after it; and the
+      // three span < 1 s (for the agent). A slower knock repeats the scenario (ScheduleSlipped).
+      const b = await alignToSecond(450);
+      await knockAt(lab, b, ['-d', '300', lab.srv4, '7000', '8000', '9000'], { lateMs: 100, extraMs: 100 });
     },
     async knockd(d, { lab }) {
       const s = lab.cli4;
