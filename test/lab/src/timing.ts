@@ -93,9 +93,13 @@ export async function assertWindow(
   const details = (): string => (opts.details ? `\n${opts.details()}` : '');
   const earliest = opened.after + seconds * 1000;
   const latest = opened.by + seconds * 1000;
-  if (earlyMs > 0) {
+  // The early check means something only at its time: if the test got there late (a loaded
+  // machine), it is skipped and said so, rather than failing on a window that closed on time.
+  if (earlyMs > 0 && Date.now() <= earliest - earlyMs + 250) {
     await sleepUntil(earliest - earlyMs);
     assert.ok(await isOpen(), `${what}: closed more than ${earlyMs} ms before its deadline${details()}`);
+  } else if (earlyMs > 0) {
+    console.log(`# ${what}: early check skipped, reached ${Date.now() - (earliest - earlyMs)} ms after its time`);
   }
   let checkStart = 0;
   await waitFor(`${what} to close at its deadline`, async () => {
