@@ -55,9 +55,17 @@ export class FirewalldLab {
     return (r.stdout + r.stderr).trim();
   }
 
+  /**
+   * The zone's rich rules. A query that fails (firewall-cmd can time out on a loaded machine) is
+   * asked again, and throws after three tries: a failed query must never read as "no rules".
+   */
   async richRules(zone = this.defaultZone): Promise<string[]> {
-    const out = await this.cmd([`--zone=${zone}`, '--list-rich-rules']);
-    return out.split('\n').filter((l) => l.startsWith('rule '));
+    let r: ExecResult | undefined;
+    for (let i = 0; i < 3; i++) {
+      r = await this.fw([`--zone=${zone}`, '--list-rich-rules']);
+      if (r.code === 0) return r.stdout.split('\n').filter((l) => l.startsWith('rule '));
+    }
+    throw new Error(`firewall-cmd --zone=${zone} --list-rich-rules failed (${r?.code}): ${r?.stdout}${r?.stderr}`);
   }
 
   private async boot(): Promise<void> {
