@@ -24,16 +24,18 @@ export class ScheduleSlipped extends Error {
 }
 
 export interface KnockAtOptions extends KnockOptions {
-  /** How late the knock may start (ms after `at`). Default 150. */
+  /** How late the knock may start (ms after `at`). Default 250. */
   lateMs?: number;
-  /** How long the whole knock may take beyond its own -d delays (ms). Default lateMs + 100. */
+  /** How long the whole knock may take beyond its own -d delays (ms). Default 300. */
   extraMs?: number;
 }
 
 /** Run `knock ARGS` in the client namespace at epoch ms `at`; throws ScheduleSlipped if it started late or ran long. */
 export async function knockAt(lab: NetnsLab, at: number, args: string[], opts: KnockAtOptions = {}): Promise<Sent> {
-  const lateMs = opts.lateMs ?? 150;
-  const extraMs = opts.extraMs ?? lateMs + 100;
+  // Defaults: start late + run time <= 550 ms, which every scenario placed at least 650 ms from
+  // a second boundary tolerates; tighter ones give their own limits.
+  const lateMs = opts.lateMs ?? 250;
+  const extraMs = opts.extraMs ?? 300;
   // Started now, released at `at` by a line on stdin: only `exec knock` remains to be done then.
   const child = lab.spawn('cli', ['sh', '-c', 'read _ && exec knock "$@"', 'sh', ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
   let err = '';
