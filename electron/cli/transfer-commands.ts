@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { KnockerError, errorText } from '../core/errors.js';
 import { importFwknoprc, readFwknoprcFile } from '../core/imports/fwknoprc-import.js';
 import { importKnockdFile } from '../core/imports/knockd-import.js';

@@ -21,6 +21,7 @@ import {
   settingsOf,
   validateDraft,
 } from './profile-schema.js';
+import { commandRunningOptions } from '../shared/ssh-command-options.js';
 import { ProfileStore } from './profile-store.js';
 import { SequenceSource } from './knock/door-knock.js';
 import { KnockSecret, SEQUENCE_WORDING, SPA_KEYS_WORDING, SecretStore, SecretWording, TIME_SECRET_WORDING } from './secret-store.js';
@@ -218,6 +219,14 @@ export class ProfileService {
         continue;
       }
       const draft = r.draft;
+      const risky = commandRunningOptions(draft.ssh.options);
+      if (risky.length) {
+        report.invalid.push({
+          source: item.source,
+          problems: risky.map((o) => ({ field: `${item.fieldPrefix ?? ''}ssh.options[${o.index}]`, message: `${o.key} ${o.why}: an import does not take it (set it by hand in the editor if you trust it)` })),
+        });
+        continue;
+      }
       if (seen.some((n) => sameName(n, draft.name))) {
         report.skipped.push({ source: item.source, name: draft.name, reason: 'the same name appears earlier in this import' });
         continue;

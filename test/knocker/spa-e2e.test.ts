@@ -10,17 +10,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { startKeyring } from './lab/keyring-session.js';
+import { ExecResult, NetnsLab, requireRoot, run, startKeyring, startService, waitFor } from 'knocker-lab';
+
 import { knocker } from './lab/knocker-cli.js';
-import { NetnsPair } from './lab/netns.js';
-import { RunResult, requireRoot, run, runOk, startDaemon, waitFor } from './lab/proc.js';
 
 const HOST = 'fw.knocker.test';
 const ACCEPTED = /--test mode enabled, skipping firewall manipulation\./g;
 
 /** `fwknop --key-gen [--hmac-digest-type T]`: the two lines it prints. */
 async function keyGen(hmacType?: string): Promise<{ text: string; key: string; hmac: string }> {
-  const r = await runOk('fwknop', ['--key-gen', ...(hmacType ? ['--hmac-digest-type', hmacType] : [])]);
+  const r = await run(['fwknop', '--key-gen', ...(hmacType ? ['--hmac-digest-type', hmacType] : [])]);
   const key = /^KEY_BASE64: (\S+)$/m.exec(r.stdout)?.[1];
   const hmac = /^HMAC_KEY_BASE64: (\S+)$/m.exec(r.stdout)?.[1];
   assert.ok(key && hmac, `fwknop --key-gen printed ${r.stdout}`);
@@ -31,7 +30,7 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
   requireRoot('SPA profiles end to end');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-spa-e2e-'));
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const pair = await NetnsPair.create();
+  const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   pair.setHosts('cli', `${pair.srv4} ${HOST}`);
   const keyring = await startKeyring();
@@ -39,7 +38,7 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
   const home = path.join(root, 'home');
   fs.mkdirSync(home, { mode: 0o700 });
   const env: NodeJS.ProcessEnv = { ...keyring.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
-  const k = (args: string[], input?: string): Promise<RunResult> => knocker(pair, args, { env, input });
+  const k = (args: string[], input?: string): Promise<ExecResult> => knocker(pair, args, { env, input });
 
   const one = await keyGen();
   const two = await keyGen('sha512');
@@ -55,9 +54,8 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
       `SOURCE ANY\nOPEN_PORTS tcp/2222,udp/53\nREQUIRE_SOURCE_ADDRESS Y\nKEY_BASE64 ${two.key}\nHMAC_KEY_BASE64 ${two.hmac}\nHMAC_DIGEST_TYPE sha512\nENCRYPTION_MODE ctr\n`,
     { mode: 0o600 },
   );
-  const fwknopd = startDaemon(
-    'ip',
-    pair.ipArgs('srv', ['fwknopd', '-f', '-t', '-v', '-i', pair.srvIf, '-c', path.join(srv, 'fwknopd.conf'), '-a', path.join(srv, 'access.conf'), '-d', path.join(srv, 'digest.cache'), '-p', path.join(srv, 'fwknopd.pid')]),
+  const fwknopd = startService(
+    pair.nsArgv('srv', ['fwknopd', '-f', '-t', '-v', '-i', pair.srvIf, '-c', path.join(srv, 'fwknopd.conf'), '-a', path.join(srv, 'access.conf'), '-d', path.join(srv, 'digest.cache'), '-p', path.join(srv, 'fwknopd.pid')]),
     path.join(srv, 'fwknopd.log'),
   );
   t.after(() => fwknopd.stop());
@@ -88,7 +86,7 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
     assert.equal(doc.schemaVersion, 3);
     const lab = doc.profiles.find((p: { name: string }) => p.name === 'lab');
     assert.deepEqual(lab.spa, { port: 62201, access: 'tcp/22', allowIp: 'source', fwTimeout: 45, username: 'knockeruser' });
-    const item = await run('secret-tool', ['lookup', 'service', 'Knocker', 'account', lab.id], { env: keyring.env });
+    const item = await run(['secret-tool', 'lookup', 'service', 'Knocker', 'account', lab.id], { env: keyring.env });
     assert.deepEqual(JSON.parse(item.stdout), { v: 1, spa: { keyBase64: one.key, hmacKeyBase64: one.hmac } });
   });
 
@@ -97,9 +95,9 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
     const r = await k(['knock', 'lab', '-v']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`fw\\.knocker\\.test is ${pair.srv4.replace(/\./g, '\\.')} \\(IPv4\\)`));
-    assert.match(r.stderr, /SPA packet \(\d+ bytes\): udp 10\.77\.0\.1:62201, asking to open tcp\/22/);
+    assert.ok(r.stderr.includes(`udp ${pair.srv4}:62201, asking to open tcp/22`), r.stderr);
     const got = await verdict(from, ACCEPTED, 'accepting the lab packet');
-    assert.match(got, /\(stanza #1\) SPA Packet from IP: 10\.77\.0\.2 received with access source match/);
+    assert.ok(got.includes(`(stanza #1) SPA Packet from IP: ${pair.cli4} received with access source match`), got);
     assert.match(got, /Username: knockeruser/);
     assert.match(got, /Message String: 0\.0\.0\.0,tcp\/22/);
     assert.match(got, /Client Timeout: 45/);
@@ -111,20 +109,20 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
     const r = await k(['knock', 'lab2']);
     assert.equal(r.code, 0, r.stderr);
     const got = await verdict(from, ACCEPTED, 'accepting the lab2 packet');
-    assert.match(got, /\(stanza #2\) SPA Packet from IP: 10\.77\.0\.2 received with access source match/);
-    assert.match(got, /Message String: 10\.77\.0\.2,tcp\/2222,udp\/53/);
+    assert.ok(got.includes(`(stanza #2) SPA Packet from IP: ${pair.cli4} received with access source match`), got);
+    assert.ok(got.includes(`Message String: ${pair.cli4},tcp/2222,udp/53`), got);
     assert.match(got, /HMAC Type: \d+ \(SHA512\)/);
     assert.match(got, /Encryption Mode: \d+ \(CTR\)/);
   });
 
   await t.test('knocker connect goes through the same dispatch: one more accepted packet, then ssh is printed', async () => {
-    const service = startDaemon('ip', pair.ipArgs('srv', [process.execPath, '-e', "require('net').createServer((c)=>c.end()).listen(22,'10.77.0.1')"]), path.join(srv, 'tcp22.log'));
+    const service = startService(pair.nsArgv('srv', [process.execPath, '-e', `require('net').createServer((c)=>c.end()).listen(22,'${pair.srv4}')`]), path.join(srv, 'tcp22.log'));
     t.after(() => service.stop());
-    await waitFor('a listener on 10.77.0.1:22', async () => /:22\b/.test((await run('ip', pair.ipArgs('srv', ['ss', '-ltn']))).stdout), 10_000);
+    await waitFor(`a listener on ${pair.srv4}:22`, async () => (await run(pair.nsArgv('srv', ['ss', '-Hltn', 'sport = :22']))).stdout.trim() !== '', 10_000);
     const from = log().length;
     const r = await k(['connect', 'lab', '--print', '--wait', '5s']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /ssh .*10\.77\.0\.1/);
+    assert.ok(r.stdout.includes(pair.srv4), r.stdout);
     await verdict(from, ACCEPTED, 'accepting the connect packet');
   });
 
