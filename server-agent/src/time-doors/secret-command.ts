@@ -86,7 +86,7 @@ export function secretCommand(argv: string[], out: Sink = process.stdout, err: S
       `    Time_Ports = ${spec.portLo}-${spec.portHi}`,
       `    Time_Protocols = ${spec.protocols.join(',')}`,
       // A time door is strict: without TCPFlags an open connection's packets would reset knocks.
-      ...(spec.protocols.includes('tcp') ? ['    TCPFlags = syn,!ack'] : []),
+      '    TCPFlags = syn,!ack',
       '    Open = 22/tcp',
       '',
       'For the Knocker app (this is the secret: share it privately; knocker import-time reads either form):',
