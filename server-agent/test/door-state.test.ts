@@ -4,6 +4,7 @@ import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DoorState, DoorEvents, flagsMatch } from '../src/doors/door-state.js';
 import { Door, Knock, Packet, TCP_FLAG_BITS } from '../src/types.js';
+import { inOrder, prng, sweepOrder } from './sweep-pcap.js';
 
 const SERVER = '10.66.0.1';
 const OTHER_LOCAL = '10.66.0.60';
@@ -324,37 +325,6 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.state.size, 0);
   });
 });
-
-/** A small seeded PRNG (mulberry32), so the sweeps are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Every port 1-65535 once, in random order (nmap -p-). */
-function sweepOrder(rand: () => number): Uint16Array {
-  const ports = new Uint16Array(65535);
-  for (let i = 0; i < ports.length; i++) ports[i] = i + 1;
-  for (let i = ports.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    const t = ports[i];
-    ports[i] = ports[j];
-    ports[j] = t;
-  }
-  return ports;
-}
-
-/** Do these ports come up in this order in the sweep? (A classic door then opens.) */
-function inOrder(sweep: Uint16Array, seq: number[]): boolean {
-  const pos = seq.map((p) => sweep.indexOf(p));
-  return pos.every((p, i) => i === 0 || p > pos[i - 1]);
-}
 
 describe('strict doors: a port scan is not a knock (issue 13)', () => {
   const SYN = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
