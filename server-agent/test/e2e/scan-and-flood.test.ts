@@ -32,7 +32,7 @@ let lab: NetnsLab;
 const daemons: Daemon[] = [];
 
 async function agent(conf: string, args: string[] = []): Promise<Daemon> {
-  const d = await startAgent(lab, conf + MARKER, { args });
+  const d = await startAgent(lab, `[options]\n  StateDir = {{DIR}}/state\n${conf}${MARKER}`, { args });
   daemons.push(d);
   assert.ok(d.ready, d.startError);
   return d;
