@@ -1,7 +1,8 @@
 // Port sweeps as a scanner sends them (every port once, in random order, as `nmap -p-`), from a
 // seeded generator so a test or a benchmark replays the same packets every run, and a writer of
 // classic pcap files (LINKTYPE_ETHERNET, IPv4, TCP SYN or UDP, correct checksums) for tcpreplay.
-// Used by door-state.test.ts, e2e/scan-and-flood.test.ts and bench/scan.js.
+// Used by door-state.test.ts, e2e/scan-and-flood.test.ts, bench/scan.js (and its header by
+// bench/lib/pcap-gen.js).
 import * as fs from 'fs';
 
 /** mulberry32: a small seeded PRNG, numbers in [0, 1). */
@@ -108,19 +109,24 @@ function frame(f: Frame, link: { src: Buffer; dst: Buffer }, id: number): Buffer
   return b;
 }
 
+/** The 24-byte header of a classic pcap file: microsecond stamps, snaplen 65535, Ethernet. */
+export function pcapGlobalHeader(): Buffer {
+  const gh = Buffer.alloc(24);
+  gh.writeUInt32LE(0xa1b2c3d4, 0);
+  gh.writeUInt16LE(2, 4);
+  gh.writeUInt16LE(4, 6);
+  gh.writeUInt32LE(65535, 16);
+  gh.writeUInt32LE(1, 20);
+  return gh;
+}
+
 /** Write the frames to a pcap file, 10 us apart in its timestamps (tcpreplay paces by --pps). */
 export function writePcap(file: string, frames: Iterable<Frame>, link: PcapLink): number {
   const l = { src: mac(link.srcMac), dst: mac(link.dstMac) };
   const fd = fs.openSync(file, 'w');
   let n = 0;
   try {
-    const gh = Buffer.alloc(24);
-    gh.writeUInt32LE(0xa1b2c3d4, 0);
-    gh.writeUInt16LE(2, 4);
-    gh.writeUInt16LE(4, 6);
-    gh.writeUInt32LE(65535, 16);
-    gh.writeUInt32LE(1, 20);
-    fs.writeSync(fd, gh);
+    fs.writeSync(fd, pcapGlobalHeader());
     const t0 = Math.floor(Date.now() / 1000);
     let chunk: Buffer[] = [];
     for (const f of frames) {
