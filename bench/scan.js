@@ -93,12 +93,13 @@ async function partSweeps(L, session, o) {
   const count = SWEEP.writePcap(file, frames(), { srcMac: lab.cliMac, dstMac: lab.srvMac });
   const r = await K.replay(L, lab, file, { rate: o['sweep-pps'] });
   const drained = await drain(L, lab, ds, 120000);
+  const opened = ds.map((x) => lines(x.d, 'out').length); // before stopAll removes the daemons' folders
   await stopAll(L, ds);
   console.log(`\nsweeps: ${o.sweeps} random full TCP sweeps (seed ${o.seed}), ${count} SYNs replayed at ${Math.round(r.pps)} pps; ${inOrder} of them hold ${SEQ.join(', ')} in order`);
   console.log('| daemon | door | opened | sweeps holding the ports in order | drained | tcpdump drops |');
   console.log('|---|---|---:|---:|---|---:|');
   for (const [i, x] of ds.entries()) {
-    console.log(`| ${x.label} | ${x.strict ? 'strict' : 'classic'} | ${lines(x.d, 'out').length} / ${o.sweeps} | ${inOrder} | ${drained[i] ? 'yes' : 'NO'} | ${drops(x)} |`);
+    console.log(`| ${x.label} | ${x.strict ? 'strict' : 'classic'} | ${opened[i]} / ${o.sweeps} | ${inOrder} | ${drained[i] ? 'yes' : 'NO'} | ${drops(x)} |`);
   }
 }
 
