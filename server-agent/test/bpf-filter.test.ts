@@ -2,7 +2,7 @@
 // the same text (knockd -D prints "adding pcap expression for door 'D': EXPR"), and every filter
 // we produce must compile with tcpdump. Needs root (network namespaces, knockd, tcpdump -d).
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'fs';

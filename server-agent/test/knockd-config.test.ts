@@ -1,7 +1,7 @@
 // knockd.conf grammar (reference §1.1-§1.5): one test per behaviour, with line numbers and messages.
 
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
