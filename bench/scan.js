@@ -52,7 +52,7 @@ async function start(L, lab, kind, strict, work, extra = []) {
     statsFile = work.file(`stats-${strict ? 's' : 'c'}-${Date.now()}.json`);
     args.push('--stats-file', statsFile);
   }
-  const d = kind === 'knockd' ? await L.daemons.startKnockd(lab, door(false, false), { args }) : await L.daemons.startAgent(lab, door(strict, true), { args });
+  const d = kind === 'knockd' ? await L.startKnockd(lab, door(false, false), { args }) : await L.startAgent(lab, door(strict, true), { args });
   if (!d.ready) throw new Error(`${kind} did not start: ${d.startError}`);
   return { d, kind, strict, statsFile, label: kind === 'knockd' ? 'knockd 0.8 (classic)' : `agent ${strict ? 'strict' : 'classic'}` };
 }
@@ -60,7 +60,7 @@ async function start(L, lab, kind, strict, work, extra = []) {
 /** Knock the marker door and wait until each daemon ran it (all earlier packets processed). */
 async function drain(L, lab, ds, timeoutMs) {
   const before = ds.map((x) => lines(x.d, 'done').length);
-  await L.clients.knock(lab, ['-u', lab.srv4, '6001']);
+  await L.knock(lab, ['-u', lab.srv4, '6001']);
   const end = Date.now() + timeoutMs;
   const done = ds.map(() => false);
   while (Date.now() < end && done.some((x) => !x)) {
@@ -74,7 +74,7 @@ async function stopAll(L, ds) {
   for (const x of ds) {
     await x.d.stop();
     x.stats = x.statsFile && fs.existsSync(x.statsFile) ? JSON.parse(fs.readFileSync(x.statsFile, 'utf8')) : undefined;
-    L.daemons.removeDir(x.d);
+    L.removeDir(x.d);
   }
 }
 
@@ -115,7 +115,7 @@ async function partFlood(L, session, o) {
     const replaying = K.replay(L, lab, file, { rate: o['flood-pps'] });
     await sleep(5000);
     const t0 = Date.now();
-    await L.clients.knock(lab, ['-d', '2000', lab.srv4, ...SEQ.map(String)]);
+    await L.knock(lab, ['-d', '2000', lab.srv4, ...SEQ.map(String)]);
     let openedAt;
     const end = Date.now() + 15000;
     while (Date.now() < end && openedAt === undefined) {

@@ -330,7 +330,7 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
   const SYN = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
   const strictDoor = (name: string, seq: string, extra: Partial<Door> = {}) => door(name, seq, { strict: true, tcpFlags: SYN, ...extra });
 
-  test('a port in no sequence, knocked between two knocks, resets the attempt', () => {
+  it('a port in no sequence, knocked between two knocks, resets the attempt', () => {
     const m = machine([strictDoor('s', '7000,8000,9000')]);
     m.knock('10.66.0.2', [7000, 22, 8000, 9000]);
     assert.equal(m.opened().length, 0);
@@ -339,7 +339,7 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME'], 'the right knock still opens');
   });
 
-  test('any UDP datagram resets it; TCP segments failing its TCPFlags (an open connection) do not', () => {
+  it('any UDP datagram resets it; TCP segments failing its TCPFlags (an open connection) do not', () => {
     const m = machine([strictDoor('s', '7000,8000,9000')]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 53, { proto: 'udp' }));
@@ -352,7 +352,7 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('only packets to this host count: another destination, or a local one for a Target door, does not reset', () => {
+  it('only packets to this host count: another destination, or a local one for a Target door, does not reset', () => {
     const m = machine([strictDoor('s', '7000,8000'), strictDoor('vip', '6000,6001', { target: '10.66.0.99' })]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 443, { dst: '10.66.0.77' }));
@@ -363,13 +363,13 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME', '10.66.0.3: vip: OPEN SESAME']);
   });
 
-  test('a classic door beside a strict one keeps knockd\'s rule: ports in no sequence are invisible to it', () => {
+  it('a classic door beside a strict one keeps knockd\'s rule: ports in no sequence are invisible to it', () => {
     const m = machine([strictDoor('s', '7000,8000,9000'), door('c', '7100,8100,9100', { tcpFlags: SYN })]);
     m.knock('10.66.0.2', [7100, 22, 8100, 5353, 9100]);
     assert.deepEqual(m.opened(), ['10.66.0.2: c: OPEN SESAME']);
   });
 
-  test('random full sweeps: the classic door opens when its ports come up in order, the strict door never', () => {
+  it('random full sweeps: the classic door opens when its ports come up in order, the strict door never', () => {
     // Two agents, one door each (with both in one, a packet to either door's ports resets the other).
     const strictSeq = [7000, 8000, 9000];
     const classicSeq = [7100, 8100, 9100];
@@ -393,7 +393,7 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
     assert.equal(strictM.opened().length, 0, `${strictWouldOpen} of the 24 sweeps hold 7000, 8000, 9000 in order`);
   });
 
-  test('a time door is strict: every window\'s attempt resets on a port that is not its next knock', () => {
+  it('a time door is strict: every window\'s attempt resets on a port that is not its next knock', () => {
     const time = { secretFile: 'x', step: 30, length: 3, portLo: 30000, portHi: 30255, protocols: ['tcp' as const], line: 1 };
     const w1 = door('t', '30001,30002,30003', { time, tcpFlags: SYN });
     const w2 = door('t', '30001,30100,30101', { time, tcpFlags: SYN });
@@ -409,7 +409,7 @@ describe('strict doors: a port scan is not a knock (issue 13)', () => {
 describe('attempts survive a spoofed flood (issue 13)', () => {
   const spoofed = (i: number) => `100.64.${(i >> 8) & 255}.${i & 255}`;
 
-  test('a flood of first knocks larger than the cap never evicts a source that knocked further', () => {
+  it('a flood of first knocks larger than the cap never evicts a source that knocked further', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 8000));
@@ -419,7 +419,7 @@ describe('attempts survive a spoofed flood (issue 13)', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
   });
 
-  test('a slow knocker whose first knock survives until its second opens, whatever the flood after it', () => {
+  it('a slow knocker whose first knock survives until its second opens, whatever the flood after it', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
     m.send(pkt('10.66.0.2', 7000));
     for (let i = 0; i < 90; i++) m.send(pkt(spoofed(i), 7000), 0); // fewer than the cap between knock 1 and 2
@@ -429,7 +429,7 @@ describe('attempts survive a spoofed flood (issue 13)', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
   });
 
-  test('when attempts that got further fill the table, a new first knock is refused, not one of them evicted', () => {
+  it('when attempts that got further fill the table, a new first knock is refused, not one of them evicted', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 3);
     for (const src of ['10.66.0.2', '10.66.0.3', '10.66.0.4']) m.knock(src, [7000, 8000]);
     m.send(pkt(spoofed(1), 7000));
@@ -442,7 +442,7 @@ describe('attempts survive a spoofed flood (issue 13)', () => {
     assert.equal(m.state.attemptsOf(spoofed(1)).length, 1, 'room again once they are done');
   });
 
-  test('eviction and expiry keep both lists consistent through a long flood', () => {
+  it('eviction and expiry keep both lists consistent through a long flood', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 5 })], 1000);
     for (let i = 0; i < 20000; i++) {
       const src = spoofed(i % 3000);

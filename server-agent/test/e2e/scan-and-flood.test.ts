@@ -13,11 +13,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, after } from '../lab/hooks.js';
-import { NetnsLab } from '../lab/netns-lab.js';
-import { Daemon, startAgent } from '../lab/daemons.js';
-import { knock } from '../lab/clients.js';
-import { pollFor } from '../lab/proc.js';
+import { before, after, NetnsLab, Daemon, startAgent, knock, waitFor } from 'knocker-lab';
 import { Frame, inOrder, prng, sweepOrder, writePcap } from '../sweep-pcap.js';
 import { deriveSequence, windowAt, TimeSequenceSpec } from '../../src/time-doors/time-sequence.js';
 import { newSecret, writeNewSecretFile } from '../../src/time-doors/time-secret.js';
@@ -51,8 +47,7 @@ async function drained(ds: Daemon[], timeoutMs = 60_000): Promise<void> {
   const before = ds.map((d) => d.commandOutput('done').length);
   await knock(lab, ['-u', lab.srv4, '6001']);
   for (const [i, d] of ds.entries()) {
-    const ok = await pollFor(() => d.commandOutput('done').length > before[i], timeoutMs);
-    assert.ok(ok, `timed out after ${timeoutMs} ms waiting for the agent to reach the marker knock after the replay\n${d.describe()}`);
+    await waitFor(`the agent to reach the marker knock after the replay (all earlier packets processed)\n${d.describe()}`, () => d.commandOutput('done').length > before[i], timeoutMs);
   }
 }
 
@@ -146,7 +141,7 @@ describe('a port scan is not a knock; attempts survive a spoofed flood', () => {
     assert.deepEqual(opens(d, "timed"), [], `the sweep opened the time door (sequence ${seq} in order at sweep positions ${at})\n${d.describe()}`);
 
     await knock(lab, [lab.srv4, ...seq.map(String)]);
-    assert.ok(await pollFor(() => d.commandOutput('out').length > 0, 5000), `timed out waiting for the real knock ${seq} to open the time door\n${d.describe()}`);
+    await waitFor(`the real knock ${seq} to open the time door`, () => d.commandOutput('out').length > 0, 5000);
     assert.deepEqual(d.commandOutput('out'), [`open ${lab.cli4}`]);
   });
 
@@ -170,10 +165,10 @@ describe('a port scan is not a knock; attempts survive a spoofed flood', () => {
     const replayed = replay(file, 1000).finally(() => (flooding = false));
     replayed.catch(() => undefined); // awaited below; a failed assertion before that must not leave it unhandled
     const started = () => d.messages().filter((m) => m.startsWith('100.64.') && m.endsWith(': flood: Stage 1')).length;
-    assert.ok(await pollFor(() => started() >= 1000, 10_000), `timed out waiting for the flood to reach the agent (${started()} spoofed attempts)`);
+    await waitFor('the flood to reach the agent (1,000 spoofed attempts started)', () => started() >= 1000, 10_000);
     await knock(lab, ['-d', '2000', lab.srv4, '7000', '8000', '9000']);
     assert.ok(flooding, 'the flood ended before the knock did: it must cover the whole knock');
-    const opened = await pollFor(() => d.commandOutput('out').length > 0, 5000);
+    const opened = await waitFor('the slow knock to open the door', () => d.commandOutput('out').length > 0, 5000).catch(() => false);
     const evicted = d.stdout.split('\n').filter((m) => m.endsWith(': evicted')); // -v lines go to stdout, as knockd's
     assert.ok(opened, `the slow knock did not open during the flood (${evicted.filter((m) => m.startsWith(lab.cli4)).join('; ') || 'not evicted'})`);
     assert.deepEqual(d.commandOutput('out'), [`open ${lab.cli4}`]);
