@@ -141,6 +141,8 @@ for case in json.load(sys.stdin):
       const sink = { write: (s: string) => (out += s) };
       assert.equal(secretCommand(['new', 'door', '--file', file, '--host', 'h.example', '-c', conf], sink, sink), 0, out);
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      // A time door is strict: the printed door carries TCPFlags, or the agent would refuse it.
+      assert.match(out, /\n {4}TCPFlags = syn,!ack\n/);
       const link = out.split('\n').find((l) => l.startsWith('knocker://')) as string;
       const share = parseShare(link).share!;
       assert.deepEqual(share.secret, readSecretFile(file).secret);
