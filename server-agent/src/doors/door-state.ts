@@ -21,7 +21,7 @@ import { AttemptList, Attempt } from './attempt-list.js';
  * and 0.57 s at ~115k/s (the agent's lossless capture ceiling, bench/README.md). Holding every
  * first-knock attempt for a whole Seq_Timeout T would take R x T: 2.9 million at 115k/s and
  * T = 25 s, far over the 150 MB budget (node's baseline is ~55 MB; 1M spoofed sources at this
- * cap peak at ~95 MB). --max-attempts raises it where memory allows.
+ * cap peak at 95-105 MB, bench/README.md). --max-attempts raises it where memory allows.
  */
 export const DEFAULT_MAX_ATTEMPTS = 65536;
 
