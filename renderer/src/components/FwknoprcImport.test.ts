@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { Refusal, fakeApi } from '../test/fake-api';
+import { Refusal, fakeApi } from '../../testing/fake-api';
 import ImportPanel from './ImportPanel.svelte';
 
 const candidate = (name: string, exists = false) => ({

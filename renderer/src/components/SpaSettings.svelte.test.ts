@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { Refusal, fakeApi, profile } from '../test/fake-api';
+import { Refusal, fakeApi, profile } from '../../testing/fake-api';
 import { spaFieldOf, spaFormFrom, spaInput } from '../lib/spa-form';
 import ServerEditor from './ServerEditor.svelte';
 import SpaSettings from './SpaSettings.svelte';
