@@ -133,7 +133,7 @@ test('an import reads only the knockd.conf: never a Time_Secret_File or One_Time
   execFileSync('mkfifo', [fifo]);
   for (const named of [fifo, '/dev/zero']) {
     const conf = path.join(dir, 'knockd.conf');
-    const text = `[timed]\nTime_Secret_File = ${named}\nTime_Step = 30\nTime_Length = 3\nTime_Ports = 20000-40000\nCommand = true\n[ot]\nOne_Time_Sequences = ${named}\nCommand = true\n[plain]\nSequence = 7000,8000\nCommand = true\n`;
+    const text = `[timed]\nTime_Secret_File = ${named}\nTime_Step = 30\nTime_Length = 3\nTime_Ports = 20000-40000\nTCPFlags = syn,!ack\nCommand = true\n[ot]\nOne_Time_Sequences = ${named}\nCommand = true\n[plain]\nSequence = 7000,8000\nCommand = true\n`;
     fs.writeFileSync(conf, text);
     const r = importInChild(conf);
     assert.ok(r.ok, JSON.stringify(r));

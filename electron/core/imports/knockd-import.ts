@@ -47,7 +47,7 @@ export const KNOCKD_CONF_MAX_BYTES = 1024 * 1024;
 // would fill its memory), so neither is opened.
 const PARSE_ONLY = { readOneTime: false, readTimeSecrets: false } as const;
 
-/** Read a knockd.conf file. Throws KnockerError('import') if knockd would refuse it. */
+/** Read a knockd.conf file. Throws KnockerError('import') if knockd or knocker-agent would refuse it. */
 export function importKnockdFile(file: string, opts: KnockdImportOptions = {}): KnockdImportResult {
   return fromParseResult(parseKnockdConfig(readConfigFile(file), file, PARSE_ONLY), opts);
 }
@@ -101,7 +101,7 @@ function fromParseResult(parsed: ParseKnockdConfigResult, opts: KnockdImportOpti
   const warnings = parsed.problems.filter((p) => p.severity === 'warning').map(formatProblem);
   if (!parsed.config) {
     const errors = parsed.problems.filter((p) => p.severity === 'error').map(formatProblem);
-    throw new KnockerError('import', `knockd would refuse this file:\n  ${errors.join('\n  ')}`, {
+    throw new KnockerError('import', `this knockd.conf has errors (knockd or knocker-agent would refuse it):\n  ${errors.join('\n  ')}`, {
       hint: 'fix the file (knocker-agent --check -c FILE lists every problem) and import again',
     });
   }
