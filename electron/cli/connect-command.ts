@@ -7,7 +7,8 @@
 import { spawn } from 'child_process';
 import * as os from 'os';
 
-import { prepareConnect } from '../core/connect-flow.js';
+import { SequenceSource, prepareConnect } from '../core/connect-flow.js';
+import type { Profile } from '../core/profile-schema.js';
 import { KnockerError } from '../core/errors.js';
 import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
@@ -57,6 +58,26 @@ export function runSshHere(inv: SshInvocation, env: NodeJS.ProcessEnv = process.
   });
 }
 
+/**
+ * The profile's sequence from the keychain (a time-based profile: its secret, the sequence being
+ * derived right before each round), with a -v line; `offset`: ms since `t0`, for the next lines.
+ */
+export async function readSequence(ctx: CliContext, profile: Profile, verbose: boolean, t0: number): Promise<{ sequence: SequenceSource; offset: number }> {
+  const sequence = await ctx.service.sequenceSourceOf(profile);
+  const offset = performance.now() - t0;
+  if (verbose) {
+    ctx.err(
+      stepLine(
+        offset,
+        typeof sequence === 'function'
+          ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
+          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
+      ),
+    );
+  }
+  return { sequence, offset };
+}
+
 export async function connectCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const t0 = performance.now();
   const args = parseArgs(argv, CONNECT_OPTIONS, 'knocker connect');
@@ -72,19 +93,7 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
   if ([o.print, o.terminal].filter(Boolean).length > 1) throw new UsageError('--print and --terminal exclude each other');
   const verbose = !!o.verbose;
   const profile = ctx.service.get(args.positional[0]);
-  // A time-based profile: its secret is read now, the sequence derived right before each round.
-  const sequence = await ctx.service.sequenceSourceOf(profile);
-  const offset = performance.now() - t0;
-  if (verbose) {
-    ctx.err(
-      stepLine(
-        offset,
-        typeof sequence === 'function'
-          ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
-          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
-      ),
-    );
-  }
+  const { sequence, offset } = await readSequence(ctx, profile, verbose, t0);
 
   let waitTimeoutMs: number | undefined;
   if (o['no-wait']) waitTimeoutMs = 0;

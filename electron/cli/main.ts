@@ -6,6 +6,8 @@ import { CliContext, CliIo } from './cli-context.js';
 import { connectCommand } from './connect-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { knockCommand } from './knock-command.js';
+import { proxyCommand } from './proxy-command.js';
+import { sshConfigCommand } from './ssh-config-command.js';
 import { addCommand, editCommand, listCommand, optionForField, rmCommand } from './profile-commands.js';
 import { importTimeCommand } from './time-commands.js';
 import { exportCommand, importCommand } from './transfer-commands.js';
@@ -25,16 +27,22 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   'import-time': importTimeCommand,
   export: exportCommand,
+  proxy: proxyCommand,
+  'ssh-config': sshConfigCommand,
 };
 
 function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // process.stdout is only created when written to: `knocker proxy` writes fd 1 itself, and
+  // creating process.stdout would switch that pipe to non-blocking.
+  return { stdout: { write: (text: string) => process.stdout.write(text) }, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
 /** Run one command line; resolves with the exit status. Never throws. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const ctx = new CliContext(io);
   const [name, ...rest] = argv;
+  // ssh reads the proxy's stdout as the connection: not one byte of text may go there.
+  if (name === 'proxy') ctx.reserveStdout();
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic && COMMAND_USAGE[topic]) ctx.out(COMMAND_USAGE[topic]);
@@ -47,7 +55,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   const command = COMMANDS[name];
   if (!command) {
-    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, import, import-time, export (knocker --help)`);
+    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, proxy, ssh-config, import, import-time, export (knocker --help)`);
     return EXIT.usage;
   }
   const canonical = name === 'ls' ? 'list' : name === 'remove' ? 'rm' : name;
