@@ -28,9 +28,10 @@ interface Line {
   end: number;
 }
 
+/** The lines of a text; a byte-order mark is not part of the first one. */
 function lines(text: string): Line[] {
   const out: Line[] = [];
-  let i = 0;
+  let i = text.startsWith(BOM) ? BOM.length : 0;
   while (i < text.length) {
     const nl = text.indexOf('\n', i);
     const end = nl < 0 ? text.length : nl + 1;
