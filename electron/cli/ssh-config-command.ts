@@ -9,7 +9,9 @@ import * as os from 'os';
 
 import type { Profile } from '../core/profile-schema.js';
 import { hostAliases, renderHostBlock, renderKnockerConf } from '../core/ssh-config/host-block.js';
-import { nodeLauncher } from '../core/ssh-config/proxy-launcher.js';
+import { configDir } from '../core/config-paths.js';
+import type { ProxyLauncher } from '../core/ssh-config/host-block.js';
+import { currentLauncher, writeShim } from '../core/ssh-config/proxy-launcher.js';
 import { installSshConfig, refreshKnockerConf, sshConfigStatus, uninstallSshConfig } from '../core/ssh-config/ssh-config-install.js';
 import { UsageError, parseArgs } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
@@ -21,10 +23,16 @@ export function homeOf(env: NodeJS.ProcessEnv): string {
   return env.HOME || env.USERPROFILE || os.homedir();
 }
 
+/** How ssh starts this knocker (a Windows shim is written first, when there is one). */
+function launcherFor(ctx: CliContext): ProxyLauncher {
+  const l = currentLauncher(configDir({ platform: process.platform, env: ctx.io.env, homedir: homeOf(ctx.io.env) }), ctx.io.env);
+  writeShim(l);
+  return l.launcher;
+}
+
 /** The Host blocks of these profiles, aliases chosen against the whole list (as installed). */
-export function hostBlocks(selected: readonly Profile[], all: readonly Profile[]): string {
+export function hostBlocks(selected: readonly Profile[], all: readonly Profile[], launcher: ProxyLauncher): string {
   const aliases = hostAliases(all.map((p) => p.name));
-  const launcher = nodeLauncher();
   return selected.map((p) => renderHostBlock(p, launcher, { alias: aliases.get(p.name) })).join('\n');
 }
 
@@ -32,7 +40,7 @@ export function hostBlocks(selected: readonly Profile[], all: readonly Profile[]
 export function knockerConfUpdater(ctx: CliContext): (profiles: readonly Profile[]) => void {
   return (profiles) => {
     try {
-      refreshKnockerConf(homeOf(ctx.io.env), renderKnockerConf(profiles, nodeLauncher()));
+      refreshKnockerConf(homeOf(ctx.io.env), () => renderKnockerConf(profiles, launcherFor(ctx)));
     } catch (err) {
       ctx.err(`knocker: warning: ~/.ssh/knocker.conf was not updated: ${(err as Error).message}`);
     }
@@ -54,7 +62,7 @@ export async function sshConfigCommand(ctx: CliContext, argv: string[]): Promise
     return EXIT.ok;
   }
   if (o.install || o.uninstall) {
-    const change = o.install ? installSshConfig(home, renderKnockerConf(ctx.service.list(), nodeLauncher())) : uninstallSshConfig(home);
+    const change = o.install ? installSshConfig(home, renderKnockerConf(ctx.service.list(), launcherFor(ctx))) : uninstallSshConfig(home);
     if (o.json) ctx.json({ paths: change.paths, actions: change.actions });
     else for (const a of change.actions) ctx.out(a);
     if (o.install && !o.json) ctx.out('every ssh program that reads ~/.ssh/config now knocks first: ssh NAME, scp NAME:..., git, rsync, VS Code Remote-SSH...');
@@ -66,6 +74,6 @@ export async function sshConfigCommand(ctx: CliContext, argv: string[]): Promise
     ctx.err('knocker ssh-config: there are no profiles yet; add one with knocker add');
     return EXIT.notFound;
   }
-  ctx.out(hostBlocks(selected, all));
+  ctx.out(hostBlocks(selected, all, launcherFor(ctx)));
   return EXIT.ok;
 }

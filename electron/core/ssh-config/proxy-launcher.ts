@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
+import { KnockerError } from '../errors.js';
 import type { ProxyLauncher } from './host-block.js';
 
 /** The CLI script of this Knocker (electron/cli/bin/knocker), from the compiled module's place. */
@@ -45,4 +46,25 @@ export function writeShim(l: ElectronLauncher): void {
   if (old === l.shim.content) return;
   fs.mkdirSync(path.dirname(l.shim.file), { recursive: true });
   fs.writeFileSync(l.shim.file, l.shim.content);
+}
+
+/** The file name of the CLI bundled beside the desktop app's main.js (scripts/build-desktop.js). */
+export const CLI_BUNDLE = 'knocker-cli.js';
+
+/**
+ * How ssh should start this Knocker: under Electron (the desktop app, or its bundled CLI) the
+ * Electron binary as Node with the CLI bundle beside this code, else node with the CLI script.
+ * `shimDir`: where a Windows .cmd shim goes (Knocker's config directory).
+ */
+export function currentLauncher(shimDir: string, env: NodeJS.ProcessEnv = process.env): ElectronLauncher {
+  if (!process.versions.electron) return { launcher: nodeLauncher() };
+  if (env.APPIMAGE) {
+    // An AppImage runs from a mount point that changes at every start: no path to it lasts.
+    throw new KnockerError('invalid', 'the AppImage runs from a temporary mount, so ssh could not find Knocker there later', {
+      hint: 'install the .deb or .rpm package, or the knocker CLI (npm), and run knocker ssh-config --install',
+    });
+  }
+  const script = path.join(__dirname, CLI_BUNDLE);
+  if (!fs.existsSync(script)) throw new KnockerError('invalid', `the Knocker CLI bundle ${script} is missing`, { hint: 'rebuild the desktop app (npm run build:desktop)' });
+  return electronLauncher(process.platform, process.execPath, script, shimDir);
 }

@@ -66,9 +66,9 @@ function writeKnockerConf(p: SshConfigPaths, content: string): boolean {
 }
 
 /** Rewrite knocker.conf if it is installed (profiles changed); true when it was rewritten. */
-export function refreshKnockerConf(home: string, content: string): boolean {
+export function refreshKnockerConf(home: string, content: string | (() => string)): boolean {
   if (!knockerConfInstalled(home)) return false;
-  return writeKnockerConf(sshConfigPaths(home), content);
+  return writeKnockerConf(sshConfigPaths(home), typeof content === 'function' ? content() : content);
 }
 
 /** Edit ~/.ssh/config (following a symbolic link) with a backup first; mode kept, 600 when new. */
