@@ -52,6 +52,7 @@ export async function startSshd(pair: NetnsPair, dir: string): Promise<Sshd> {
       `AllowUsers ${TEST_USER}`,
       'UseDNS no',
       'LogLevel VERBOSE',
+      'Subsystem sftp internal-sftp',
       '',
     ].join('\n'),
   );
