@@ -12,10 +12,15 @@ import * as path from 'path';
 import { KnockerError } from '../errors.js';
 import type { ProxyLauncher } from './host-block.js';
 
-/** The CLI script of this Knocker (electron/cli/bin/knocker), from the compiled module's place. */
+/**
+ * The CLI script of this Knocker: electron/cli/bin/knocker, found from the compiled module's
+ * place; where that is not the layout (a bundle run by node), the script node was started with.
+ */
 export function cliScriptPath(): string {
   // dist/electron/core/ssh-config/ -> electron/cli/bin/knocker
-  return path.resolve(__dirname, '..', '..', '..', '..', 'electron', 'cli', 'bin', 'knocker');
+  const bin = path.resolve(__dirname, '..', '..', '..', '..', 'electron', 'cli', 'bin', 'knocker');
+  if (fs.existsSync(bin) || !process.argv[1]) return bin;
+  return fs.realpathSync(process.argv[1]);
 }
 
 /** node (this process's executable) running the CLI script. */
