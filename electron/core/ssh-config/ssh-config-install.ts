@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { KnockerError, errorText } from '../errors.js';
 import { KNOCKER_CONF_HEADER } from './host-block.js';
 import { addInclude, findInclude, removeInclude } from './include-line.js';

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+'use strict';
+// Benchmark (not a test): time from starting the ProxyCommand to the first relayed byte (the
+// ssh server's banner, `SSH-2.0-...`), for `knocker proxy files 22` against what people paste
+// into their ssh config today: `knock HOST PORTS; sleep 1; nc HOST 22`.
+//
+// Same run, same door: the lab of test/knocker/lab/ssh-tools-lab.ts (knocker-agent's native
+// door `Open = 22/tcp` in front of sshd, firewalld's default zone drop, the profile's sequence
+// in a headless keyring). Both commands run in the client namespace through `ip netns exec`;
+// before every sample the door is closed again (the agent's rule removed), so each one needs
+// its knock. The two alternate which goes first. A sample ends at the first byte on the
+// command's stdout; the command is then killed (nc would wait for the server).
+//
+// usage (as root, after npm run build; needs nc: apt-get install netcat-openbsd):
+//   node bench/proxy-vs-knock-nc.js [--runs N]
+
+const { spawn } = require('child_process');
+const path = require('path');
+
+const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
+const { buildSshToolsLab, TOOLS_HOST, TOOLS_PROFILE, TOOLS_SEQUENCE } = require(path.join(dist, 'ssh-tools-lab.js'));
+const { KNOCKER_BIN } = require(path.join(dist, 'knocker-cli.js'));
+const { requireRoot, waitFor } = require('knocker-lab');
+
+function option(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+
+/** Start argv; resolve with the ms until its first stdout byte (and that byte's line), then kill it. */
+function toFirstByte(argv, env, limitMs = 20_000) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    let done = false;
+    const finish = (fn) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      fn();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`no byte within ${limitMs} ms: ${argv.join(' ')}\n${err}`))), limitMs);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.once('data', (d) => {
+      const ms = performance.now() - t0;
+      finish(() => resolve({ ms, first: d.toString('latin1').split('\r\n')[0] }));
+    });
+    child.on('close', (code) => finish(() => reject(new Error(`exited ${code} before any byte: ${argv.join(' ')}\n${err}`))));
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const stats = (xs) => `median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
+
+async function main() {
+  requireRoot('the benchmark');
+  const runs = Number(option('--runs', '10'));
+  process.stdout.write('building the lab (knocker-agent native door, firewalld zone drop, sshd, keyring)...\n');
+  const lab = await buildSshToolsLab();
+  const ports = TOOLS_SEQUENCE.split(',').join(' ');
+  const knockerCmd = lab.clientArgv([process.execPath, KNOCKER_BIN, 'proxy', TOOLS_PROFILE, '22']);
+  const baselineScript = `knock ${TOOLS_HOST} ${ports}; sleep 1; exec nc ${TOOLS_HOST} 22`;
+  const baselineCmd = lab.clientArgv(['sh', '-c', baselineScript]);
+  const ours = [];
+  const theirs = [];
+  try {
+    process.stdout.write(`knocker:  knocker proxy ${TOOLS_PROFILE} 22\nbaseline: ${baselineScript}\n`);
+    for (let i = 0; i < runs; i++) {
+      for (const which of i % 2 ? ['baseline', 'knocker'] : ['knocker', 'baseline']) {
+        await lab.closeDoor();
+        const before = lab.opened();
+        const r = await toFirstByte(which === 'knocker' ? knockerCmd : baselineCmd, lab.env);
+        if (!r.first.startsWith('SSH-2.0-')) throw new Error(`${which}: the first line is not an ssh banner: ${r.first}`);
+        await waitFor(`${which}: the agent to log its knock`, () => lab.opened() > before, 5000);
+        (which === 'knocker' ? ours : theirs).push(r.ms);
+        process.stdout.write(`run ${String(i + 1).padStart(2)} ${which.padEnd(8)} ${r.ms.toFixed(1).padStart(8)} ms  ${r.first}\n`);
+      }
+    }
+  } finally {
+    await lab.destroy();
+  }
+  const a = median(ours);
+  const b = median(theirs);
+  process.stdout.write(`\nfrom start to the ssh banner on stdout (${runs} runs each, knocker-agent native door, same lab):\n`);
+  process.stdout.write(`  knocker proxy              ${stats(ours)}\n`);
+  process.stdout.write(`  knock + sleep 1 + nc       ${stats(theirs)}\n`);
+  process.stdout.write(`  ratio of medians (knock+sleep+nc / knocker proxy): ${(b / a).toFixed(2)}x\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`benchmark failed: ${err && err.stack ? err.stack : err}\n`);
+  process.exitCode = 1;
+});
