@@ -9,7 +9,9 @@
 // in a headless keyring). Both commands run in the client namespace through `ip netns exec`;
 // before every sample the door is closed again (the agent's rule removed), so each one needs
 // its knock. The two alternate which goes first. A sample ends at the first byte on the
-// command's stdout; the command is then killed (nc would wait for the server).
+// command's stdout; the command is then killed (nc would wait for the server). Each run also
+// times Node's start-up alone (`node -e` writing one line, the same way), so that what
+// knocker proxy adds to it (keychain, knocks, the door opening, the connection) can be read off.
 //
 // usage (as root, after npm run build; needs nc: apt-get install netcat-openbsd):
 //   node bench/proxy-vs-knock-nc.js [--runs N]
@@ -51,6 +53,33 @@ function toFirstByte(argv, env, limitMs = 20_000) {
   });
 }
 
+/** knocker proxy -v to the end (stdin closed at the first byte): its own step times, from stderr. */
+function verboseRun(argv, env) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let err = '';
+    let firstMs;
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', () => {
+      if (firstMs === undefined) {
+        firstMs = performance.now() - t0;
+        child.stdin.end();
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const at = (re) => {
+        const m = new RegExp(`^\\[ *([0-9.]+) (ms|s)\\] ${re}`, 'm').exec(err);
+        return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : NaN;
+      };
+      if (code !== 0 || firstMs === undefined) reject(new Error(`knocker proxy -v failed (${code}):\n${err}`));
+      else resolve({ totalMs: firstMs, keychain: at('files: sequence read'), knocked: at('3 knocks sent'), open: at('port 22 open'), first: at('first byte') });
+    });
+  });
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -66,8 +95,10 @@ async function main() {
   const knockerCmd = lab.clientArgv([process.execPath, KNOCKER_BIN, 'proxy', TOOLS_PROFILE, '22']);
   const baselineScript = `knock ${TOOLS_HOST} ${ports}; sleep 1; exec nc ${TOOLS_HOST} 22`;
   const baselineCmd = lab.clientArgv(['sh', '-c', baselineScript]);
+  const nodeCmd = lab.clientArgv([process.execPath, '-e', "process.stdout.write('SSH-2.0-node-alone\\r\\n')"]);
   const ours = [];
   const theirs = [];
+  const nodeAlone = [];
   try {
     process.stdout.write(`knocker:  knocker proxy ${TOOLS_PROFILE} 22\nbaseline: ${baselineScript}\n`);
     for (let i = 0; i < runs; i++) {
@@ -80,6 +111,19 @@ async function main() {
         (which === 'knocker' ? ours : theirs).push(r.ms);
         process.stdout.write(`run ${String(i + 1).padStart(2)} ${which.padEnd(8)} ${r.ms.toFixed(1).padStart(8)} ms  ${r.first}\n`);
       }
+      const n = await toFirstByte(nodeCmd, lab.env);
+      nodeAlone.push(n.ms);
+      process.stdout.write(`run ${String(i + 1).padStart(2)} ${'node -e'.padEnd(8)} ${n.ms.toFixed(1).padStart(8)} ms  (Node's start-up alone)\n`);
+    }
+    // Where knocker proxy's time goes: three -v runs (times since the command began, inside Node).
+    process.stdout.write('\nknocker proxy -v, step times since the command began (after Node started and loaded the CLI):\n');
+    for (let i = 0; i < 3; i++) {
+      await lab.closeDoor();
+      const v = await verboseRun(lab.clientArgv([process.execPath, KNOCKER_BIN, 'proxy', TOOLS_PROFILE, '22', '-v']), lab.env);
+      process.stdout.write(
+        `  total to the banner ${v.totalMs.toFixed(1)} ms; in the command: keychain read ${v.keychain} ms, knocks sent ${v.knocked} ms, port open ${v.open} ms, ` +
+          `first byte ${v.first} ms; so start-up and loading ~${(v.totalMs - v.first).toFixed(0)} ms\n`,
+      );
     }
   } finally {
     await lab.destroy();
@@ -89,7 +133,9 @@ async function main() {
   process.stdout.write(`\nfrom start to the ssh banner on stdout (${runs} runs each, knocker-agent native door, same lab):\n`);
   process.stdout.write(`  knocker proxy              ${stats(ours)}\n`);
   process.stdout.write(`  knock + sleep 1 + nc       ${stats(theirs)}\n`);
+  process.stdout.write(`  node -e (start-up alone)   ${stats(nodeAlone)}\n`);
   process.stdout.write(`  ratio of medians (knock+sleep+nc / knocker proxy): ${(b / a).toFixed(2)}x\n`);
+  process.stdout.write(`  knocker proxy beyond Node's start-up (medians): ${(a - median(nodeAlone)).toFixed(1)} ms (module loading, keychain, knocks, the door opening, the connection)\n`);
 }
 
 main().catch((err) => {

@@ -7,15 +7,14 @@
 import { spawn } from 'child_process';
 import * as os from 'os';
 
-import { SequenceSource, prepareConnect } from '../core/connect-flow.js';
-import type { Profile } from '../core/profile-schema.js';
+import { prepareConnect } from '../core/connect-flow.js';
 import { KnockerError } from '../core/errors.js';
 import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import { eventPrinter, stepLine } from './flow-output.js';
+import { eventPrinter, readSequence, stepLine } from './flow-output.js';
 
 const CONNECT_OPTIONS = [
   { name: 'verbose', short: 'v' },
@@ -56,26 +55,6 @@ export function runSshHere(inv: SshInvocation, env: NodeJS.ProcessEnv = process.
       resolve(code ?? 128 + ((signal && os.constants.signals[signal]) || 1));
     });
   });
-}
-
-/**
- * The profile's sequence from the keychain (a time-based profile: its secret, the sequence being
- * derived right before each round), with a -v line; `offset`: ms since `t0`, for the next lines.
- */
-export async function readSequence(ctx: CliContext, profile: Profile, verbose: boolean, t0: number): Promise<{ sequence: SequenceSource; offset: number }> {
-  const sequence = await ctx.service.sequenceSourceOf(profile);
-  const offset = performance.now() - t0;
-  if (verbose) {
-    ctx.err(
-      stepLine(
-        offset,
-        typeof sequence === 'function'
-          ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
-          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
-      ),
-    );
-  }
-  return { sequence, offset };
 }
 
 export async function connectCommand(ctx: CliContext, argv: string[]): Promise<number> {

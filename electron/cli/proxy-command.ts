@@ -14,9 +14,8 @@ import { knockAndConnect } from '../core/proxy/proxy-connect.js';
 import { relay } from '../core/proxy/relay.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext, CliIo } from './cli-context.js';
-import { readSequence } from './connect-command.js';
 import { EXIT } from './exit-codes.js';
-import { eventPrinter, formatMs, stepLine } from './flow-output.js';
+import { eventPrinter, formatMs, readSequence, stepLine } from './flow-output.js';
 
 const PROXY_OPTIONS = [
   { name: 'verbose', short: 'v' },
