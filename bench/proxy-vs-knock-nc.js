@@ -14,7 +14,9 @@
 // knocker proxy adds to it (keychain, knocks, the door opening, the connection) can be read off.
 //
 // usage (as root, after npm run build; needs nc: apt-get install netcat-openbsd):
-//   node bench/proxy-vs-knock-nc.js [--runs N]
+//   node bench/proxy-vs-knock-nc.js [--runs N] [--cli PATH]
+// --cli runs another build of the CLI, e.g. dist/desktop/knocker-cli.js (the one-file bundle the
+// desktop app's ProxyCommand runs), to compare start-up costs.
 
 const { spawn } = require('child_process');
 const path = require('path');
@@ -89,10 +91,11 @@ const stats = (xs) => `median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Ma
 async function main() {
   requireRoot('the benchmark');
   const runs = Number(option('--runs', '10'));
+  const cli = path.resolve(option('--cli', KNOCKER_BIN));
   process.stdout.write('building the lab (knocker-agent native door, firewalld zone drop, sshd, keyring)...\n');
   const lab = await buildSshToolsLab();
   const ports = TOOLS_SEQUENCE.split(',').join(' ');
-  const knockerCmd = lab.clientArgv([process.execPath, KNOCKER_BIN, 'proxy', TOOLS_PROFILE, '22']);
+  const knockerCmd = lab.clientArgv([process.execPath, cli, 'proxy', TOOLS_PROFILE, '22']);
   const baselineScript = `knock ${TOOLS_HOST} ${ports}; sleep 1; exec nc ${TOOLS_HOST} 22`;
   const baselineCmd = lab.clientArgv(['sh', '-c', baselineScript]);
   const nodeCmd = lab.clientArgv([process.execPath, '-e', "process.stdout.write('SSH-2.0-node-alone\\r\\n')"]);
@@ -100,7 +103,7 @@ async function main() {
   const theirs = [];
   const nodeAlone = [];
   try {
-    process.stdout.write(`knocker:  knocker proxy ${TOOLS_PROFILE} 22\nbaseline: ${baselineScript}\n`);
+    process.stdout.write(`knocker:  node ${cli} proxy ${TOOLS_PROFILE} 22\nbaseline: ${baselineScript}\n`);
     for (let i = 0; i < runs; i++) {
       for (const which of i % 2 ? ['baseline', 'knocker'] : ['knocker', 'baseline']) {
         await lab.closeDoor();
@@ -119,7 +122,7 @@ async function main() {
     process.stdout.write('\nknocker proxy -v, step times since the command began (after Node started and loaded the CLI):\n');
     for (let i = 0; i < 3; i++) {
       await lab.closeDoor();
-      const v = await verboseRun(lab.clientArgv([process.execPath, KNOCKER_BIN, 'proxy', TOOLS_PROFILE, '22', '-v']), lab.env);
+      const v = await verboseRun(lab.clientArgv([process.execPath, cli, 'proxy', TOOLS_PROFILE, '22', '-v']), lab.env);
       process.stdout.write(
         `  total to the banner ${v.totalMs.toFixed(1)} ms; in the command: keychain read ${v.keychain} ms, knocks sent ${v.knocked} ms, port open ${v.open} ms, ` +
           `first byte ${v.first} ms; so start-up and loading ~${(v.totalMs - v.first).toFixed(0)} ms\n`,
