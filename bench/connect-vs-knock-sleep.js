@@ -17,12 +17,8 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildConnectLab, LAB_HOST, LAB_SEQUENCE } = require(path.join(dist, 'connect-lab.js'));
 const { knockerArgv } = require(path.join(dist, 'knocker-cli.js'));
+const { median, option } = require('./lib/cli-stats.js');
 const { requireRoot } = require('knocker-lab');
-
-function option(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-}
 
 const nowNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 
@@ -46,10 +42,6 @@ function toCommandMs(r, label) {
   return Number(BigInt(m[1]) - r.start) / 1e6;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   requireRoot('the benchmark');

@@ -24,12 +24,8 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildSshToolsLab, TOOLS_HOST, TOOLS_PROFILE, TOOLS_SEQUENCE } = require(path.join(dist, 'ssh-tools-lab.js'));
 const { KNOCKER_BIN } = require(path.join(dist, 'knocker-cli.js'));
+const { median, option } = require('./lib/cli-stats.js');
 const { requireRoot, waitFor } = require('knocker-lab');
-
-function option(name, dflt) {
-  const i = process.argv.indexOf(name);
-  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
-}
 
 /** Start argv; resolve with the ms until its first stdout byte (and that byte's line), then kill it. */
 function toFirstByte(argv, env, limitMs = 20_000) {
@@ -82,10 +78,6 @@ function verboseRun(argv, env) {
   });
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const stats = (xs) => `median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
 
 async function main() {
