@@ -17,8 +17,13 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildConnectLab, LAB_HOST, LAB_SEQUENCE } = require(path.join(dist, 'connect-lab.js'));
 const { knockerArgv } = require(path.join(dist, 'knocker-cli.js'));
-const { median, option } = require('./lib/cli-stats.js');
 const { requireRoot } = require('knocker-lab');
+const { median } = require('./lib/bench-cli.js');
+
+function option(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
 
 const nowNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
 

@@ -24,8 +24,13 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildSshToolsLab, TOOLS_HOST, TOOLS_PROFILE, TOOLS_SEQUENCE } = require(path.join(dist, 'ssh-tools-lab.js'));
 const { KNOCKER_BIN } = require(path.join(dist, 'knocker-cli.js'));
-const { median, option } = require('./lib/cli-stats.js');
+const { loadavg, median, parseOptions, usageText } = require('./lib/bench-cli.js');
 const { requireRoot, waitFor } = require('knocker-lab');
+
+const SPEC = {
+  runs: { default: 10, parse: Number, arg: 'N', help: 'samples of each command' },
+  cli: { default: KNOCKER_BIN, arg: 'PATH', show: 'electron/cli/bin/knocker', help: 'the CLI to run, e.g. dist/desktop/knocker-cli.js' },
+};
 
 /** Start argv; resolve with the ms until its first stdout byte (and that byte's line), then kill it. */
 function toFirstByte(argv, env, limitMs = 20_000) {
@@ -82,8 +87,14 @@ const stats = (xs) => `median ${median(xs).toFixed(1).padStart(7)} ms  (min ${Ma
 
 async function main() {
   requireRoot('the benchmark');
-  const runs = Number(option('--runs', '10'));
-  const cli = path.resolve(option('--cli', KNOCKER_BIN));
+  const o = parseOptions(process.argv.slice(2), SPEC);
+  if (o.help) {
+    process.stdout.write(`${usageText('proxy-vs-knock-nc.js', SPEC)}\n`);
+    return;
+  }
+  const runs = o.runs;
+  const cli = path.resolve(o.cli);
+  process.stdout.write(`load average: ${loadavg()}\n`);
   process.stdout.write('building the lab (knocker-agent native door, firewalld zone drop, sshd, keyring)...\n');
   const lab = await buildSshToolsLab();
   const ports = TOOLS_SEQUENCE.split(',').join(' ');
@@ -130,6 +141,7 @@ async function main() {
   process.stdout.write(`  knock + sleep 1 + nc       ${stats(theirs)}\n`);
   process.stdout.write(`  node -e (start-up alone)   ${stats(nodeAlone)}\n`);
   process.stdout.write(`  ratio of medians (knock+sleep+nc / knocker proxy): ${(b / a).toFixed(2)}x\n`);
+  process.stdout.write(`load average: ${loadavg()}\n`);
   process.stdout.write(`  knocker proxy beyond Node's start-up (medians): ${(a - median(nodeAlone)).toFixed(1)} ms (module loading, keychain, knocks, the door opening, the connection)\n`);
 }
 

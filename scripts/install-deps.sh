@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (run as root): the reference knockd/knock, capture and
-# packet tools. Safe to run again; apt only installs what is missing.
+# Debian packages the tests need (run as root): the reference knockd/knock, the stock fwknop
+# client and fwknopd (SPA interop), capture and packet tools. Safe to run again; apt only installs what is missing.
 set -euo pipefail
 PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       firewalld nftables dbus openssh-server openssh-client
@@ -8,6 +8,7 @@ PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       gnome-keyring libsecret-1-dev libsecret-tools g++ make
       chromium iputils-ping fonts-dejavu-core
       faketime
+      fwknop-client fwknop-server
       rsync git ansible)
 missing=()
 for p in "${PKGS[@]}"; do

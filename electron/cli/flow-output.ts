@@ -2,6 +2,7 @@
 // time since the start, e.g. `[   3.2 ms] knock 1/3: tcp 10.66.0.1:32512`.
 
 import type { FlowEvent, SequenceSource } from '../core/connect-flow.js';
+import { describeSource } from '../core/knock/door-knock.js';
 import type { Profile } from '../core/profile-schema.js';
 import type { CliContext } from './cli-context.js';
 
@@ -33,7 +34,7 @@ export async function readSequence(ctx: CliContext, profile: Profile, verbose: b
         offset,
         typeof sequence === 'function'
           ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
-          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
+          : `${profile.name}: ${describeSource(sequence)}`,
       ),
     );
   }

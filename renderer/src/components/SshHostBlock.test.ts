@@ -1,6 +1,6 @@
 import { render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { Refusal, fakeApi, profile } from '../test/fake-api';
+import { Refusal, fakeApi, profile } from '../../testing/fake-api';
 import SshHostBlock from './SshHostBlock.svelte';
 
 const BLOCK = [
