@@ -136,12 +136,12 @@ async function main() {
   }
   const a = median(ours);
   const b = median(theirs);
-  process.stdout.write(`\nfrom start to the ssh banner on stdout (${runs} runs each, knocker-agent native door, same lab):\n`);
+  process.stdout.write(`\nload average: ${loadavg()}\n`);
+  process.stdout.write(`from start to the ssh banner on stdout (${runs} runs each, knocker-agent native door, same lab):\n`);
   process.stdout.write(`  knocker proxy              ${stats(ours)}\n`);
   process.stdout.write(`  knock + sleep 1 + nc       ${stats(theirs)}\n`);
   process.stdout.write(`  node -e (start-up alone)   ${stats(nodeAlone)}\n`);
   process.stdout.write(`  ratio of medians (knock+sleep+nc / knocker proxy): ${(b / a).toFixed(2)}x\n`);
-  process.stdout.write(`load average: ${loadavg()}\n`);
   process.stdout.write(`  knocker proxy beyond Node's start-up (medians): ${(a - median(nodeAlone)).toFixed(1)} ms (module loading, keychain, knocks, the door opening, the connection)\n`);
 }
 
