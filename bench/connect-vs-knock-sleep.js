@@ -18,6 +18,7 @@ const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildConnectLab, LAB_HOST, LAB_SEQUENCE } = require(path.join(dist, 'connect-lab.js'));
 const { knockerArgv } = require(path.join(dist, 'knocker-cli.js'));
 const { requireRoot } = require('knocker-lab');
+const { median } = require('./lib/bench-cli.js');
 
 function option(name, dflt) {
   const i = process.argv.indexOf(name);
@@ -46,10 +47,6 @@ function toCommandMs(r, label) {
   return Number(BigInt(m[1]) - r.start) / 1e6;
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   requireRoot('the benchmark');

@@ -14,6 +14,8 @@ const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20'
 const bundles = [
   esbuild.buildSync({ ...common, metafile: true, entryPoints: ['electron/main/main.ts'], outfile: 'dist/desktop/main.js', external: ['electron', 'keytar', 'net-ping', 'raw-socket'] }),
   esbuild.buildSync({ ...common, metafile: true, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/desktop/preload.js', external: ['electron'] }),
+  // The CLI, for `knocker proxy` in the ProxyCommand the app installs (run by the app's binary as Node).
+  esbuild.buildSync({ ...common, metafile: true, entryPoints: ['electron/cli/cli-bundle.ts'], outfile: 'dist/desktop/knocker-cli.js', external: ['electron', 'keytar', 'net-ping', 'raw-socket'] }),
 ];
 // Test fakes (electron/testing/) and tests never go into the app.
 const leaked = bundles.flatMap((b) => Object.keys(b.metafile.inputs)).filter((f) => f.startsWith('electron/testing/') || f.endsWith('.test.ts'));
@@ -25,4 +27,4 @@ if (leaked.length) {
 const vite = path.join(root, 'node_modules', '.bin', 'vite');
 const r = spawnSync(vite, ['build', '--config', 'renderer/vite.config.mts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-console.log('desktop: dist/desktop/main.js, dist/desktop/preload.js, dist/renderer/');
+console.log('desktop: dist/desktop/main.js, dist/desktop/preload.js, dist/desktop/knocker-cli.js, dist/renderer/');

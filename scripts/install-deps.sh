@@ -8,7 +8,8 @@ PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       gnome-keyring libsecret-1-dev libsecret-tools g++ make
       chromium iputils-ping fonts-dejavu-core
       faketime
-      fwknop-client fwknop-server)
+      fwknop-client fwknop-server
+      rsync git ansible)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

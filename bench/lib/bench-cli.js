@@ -53,6 +53,12 @@ function usageText(name, spec) {
   return lines.join('\n');
 }
 
+/** The median of a list of numbers (not sorted in place). */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** Render rows (arrays of strings) as an aligned text table. */
 function table(header, rows) {
   const all = [header, ...rows];
@@ -61,4 +67,4 @@ function table(header, rows) {
   return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-module.exports = { sleep, loadavg, parseCount, fmtCount, parseOptions, usageText, table };
+module.exports = { sleep, loadavg, parseCount, fmtCount, parseOptions, usageText, table, median };

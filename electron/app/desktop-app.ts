@@ -7,6 +7,9 @@
 //   knock-runs.ts       knocks from start to end, with their notices
 //   import-actions.ts   knockd.conf, ~/.ssh/config and ~/.fwknoprc imports
 //   tray-dispatch.ts    the tray menu's input and its actions
+//   ssh-config-actions.ts  "Let every ssh program knock" (~/.ssh/knocker.conf)
+
+import * as os from 'os';
 
 import type { ReachabilityMonitor } from '../core/probe/reachability.js';
 import type { ProfileService } from '../core/profile-service.js';
@@ -32,6 +35,7 @@ import type { PreferencesStore } from './preferences.js';
 import { ProfileActions } from './profile-actions.js';
 import { moveProfilesAside, profilesProblem } from './profiles-recovery.js';
 import type { RecentKnocks } from './recent-knocks.js';
+import { SshConfigActions } from './ssh-config-actions.js';
 import { TrayDispatch } from './tray-dispatch.js';
 
 export type { DesktopPorts, Notice, Section } from './desktop-ports.js';
@@ -61,6 +65,7 @@ export class DesktopApp {
   private readonly runs: KnockRuns;
   private readonly imports: ImportActions;
   private readonly tray: TrayDispatch;
+  readonly sshConfig: SshConfigActions;
   private readonly changeListeners = new Set<() => void>();
   private shortcutStatus: ShortcutStatusView = { accelerator: '', registered: false };
   private trayView: TrayView = { shown: true };
@@ -76,8 +81,14 @@ export class DesktopApp {
     const env = opts.env ?? process.env;
     const changed = (): void => this.changed();
     const common = { service: this.service, recent: this.recent, reach: this.reach, ports: this.ports, env, platform: this.platform, changed };
+    this.sshConfig = new SshConfigActions({
+      service: this.service,
+      home: opts.home ?? os.homedir(),
+      env,
+      onRefreshError: (err) => this.ports.notify({ kind: 'failure', title: '~/.ssh/knocker.conf was not updated', body: (err as Error).message }),
+    });
     this.runs = new KnockRuns({ ...common, prefs: this.prefs });
-    this.profiles = new ProfileActions({ ...common, isBusy: (id) => this.runs.isBusy(id), forget: (id) => this.runs.forget(id) });
+    this.profiles = new ProfileActions({ ...common, isBusy: (id) => this.runs.isBusy(id), forget: (id) => this.runs.forget(id), aliasCommand: (p) => this.sshConfig.sshCommand(p) });
     this.imports = new ImportActions({ service: this.service, ...(opts.home ? { home: opts.home } : {}), listChanged: () => this.profiles.listChanged() });
     this.tray = new TrayDispatch({ profiles: this.profiles, runs: this.runs, reach: this.reach, ports: this.ports, shortcut: () => this.shortcutStatus });
   }

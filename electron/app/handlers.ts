@@ -36,6 +36,12 @@ export function createHandlers(app: DesktopApp): Handlers {
       get: () => app.getPrefs(),
       set: ({ patch }) => app.setPrefs(patch),
     },
+    ssh: {
+      status: () => app.sshConfig.status(),
+      install: () => app.sshConfig.install(),
+      uninstall: () => app.sshConfig.uninstall(),
+      hostBlock: ({ name }) => app.sshConfig.hostBlock(name),
+    },
     recent: {
       list: () => app.recent.list(),
       clear: () => {

@@ -35,6 +35,8 @@ export interface ProfileActionsOptions {
   forget(profileId: string): void;
   /** What the tray shows may have changed. */
   changed(): void;
+  /** The command to copy instead of the full ssh line (`ssh ALIAS` once ~/.ssh/knocker.conf is installed). */
+  aliasCommand?(profile: Profile): string | undefined;
 }
 
 export class ProfileActions {
@@ -75,7 +77,7 @@ export class ProfileActions {
 
   copySshCommand(name: string): { command: string } {
     const p = this.o.service.get(name);
-    const command = formatSshCommand(buildSshInvocation(p, p.host, { sshPath: this.o.env.KNOCKER_SSH || 'ssh' }), this.o.platform);
+    const command = this.o.aliasCommand?.(p) ?? formatSshCommand(buildSshInvocation(p, p.host, { sshPath: this.o.env.KNOCKER_SSH || 'ssh' }), this.o.platform);
     this.o.ports.copyText(command);
     return { command };
   }

@@ -9,13 +9,12 @@ import * as os from 'os';
 
 import { prepareConnect } from '../core/connect-flow.js';
 import { KnockerError } from '../core/errors.js';
-import { describeSource } from '../core/knock/door-knock.js';
 import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
-import { eventPrinter, stepLine } from './flow-output.js';
+import { eventPrinter, readSequence, stepLine } from './flow-output.js';
 
 const CONNECT_OPTIONS = [
   { name: 'verbose', short: 'v' },
@@ -73,19 +72,7 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
   if ([o.print, o.terminal].filter(Boolean).length > 1) throw new UsageError('--print and --terminal exclude each other');
   const verbose = !!o.verbose;
   const profile = ctx.service.get(args.positional[0]);
-  // A time-based profile: its secret is read now, the sequence derived right before each round.
-  const sequence = await ctx.service.sequenceSourceOf(profile);
-  const offset = performance.now() - t0;
-  if (verbose) {
-    ctx.err(
-      stepLine(
-        offset,
-        typeof sequence === 'function'
-          ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
-          : `${profile.name}: ${describeSource(sequence)}`,
-      ),
-    );
-  }
+  const { sequence, offset } = await readSequence(ctx, profile, verbose, t0);
 
   let waitTimeoutMs: number | undefined;
   if (o['no-wait']) waitTimeoutMs = 0;

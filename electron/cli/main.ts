@@ -3,38 +3,43 @@
 import { KnockerError, ValidationError, errorText } from '../core/errors.js';
 import { UsageError } from './arg-parser.js';
 import { CliContext, CliIo } from './cli-context.js';
-import { connectCommand } from './connect-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { knockCommand } from './knock-command.js';
-import { addCommand, editCommand, listCommand, optionForField, rmCommand } from './profile-commands.js';
-import { importTimeCommand } from './time-commands.js';
-import { exportCommand, importCommand } from './transfer-commands.js';
 import { COMMAND_USAGE, MAIN_USAGE, VERSION } from './usage.js';
 
 type Command = (ctx: CliContext, argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, Command> = {
-  list: listCommand,
-  ls: listCommand,
-  add: addCommand,
-  edit: editCommand,
-  rm: rmCommand,
-  remove: rmCommand,
-  knock: knockCommand,
-  connect: connectCommand,
-  import: importCommand,
-  'import-time': importTimeCommand,
-  export: exportCommand,
+// A command's module is loaded when that command runs: ssh starts `knocker proxy` for every
+// connection, and loading every command's modules would add to each connection's time.
+const profileCommands = (): typeof import('./profile-commands.js') => require('./profile-commands.js');
+const transferCommands = (): typeof import('./transfer-commands.js') => require('./transfer-commands.js');
+const COMMANDS: Record<string, () => Command> = {
+  list: () => profileCommands().listCommand,
+  ls: () => profileCommands().listCommand,
+  add: () => profileCommands().addCommand,
+  edit: () => profileCommands().editCommand,
+  rm: () => profileCommands().rmCommand,
+  remove: () => profileCommands().rmCommand,
+  knock: () => (require('./knock-command.js') as typeof import('./knock-command.js')).knockCommand,
+  connect: () => (require('./connect-command.js') as typeof import('./connect-command.js')).connectCommand,
+  import: () => transferCommands().importCommand,
+  'import-time': () => (require('./time-commands.js') as typeof import('./time-commands.js')).importTimeCommand,
+  export: () => transferCommands().exportCommand,
+  proxy: () => (require('./proxy-command.js') as typeof import('./proxy-command.js')).proxyCommand,
+  'ssh-config': () => (require('./ssh-config-command.js') as typeof import('./ssh-config-command.js')).sshConfigCommand,
 };
 
 function defaultIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  // process.stdout is only created when written to: `knocker proxy` writes fd 1 itself, and
+  // creating process.stdout would switch that pipe to non-blocking.
+  return { stdout: { write: (text: string) => process.stdout.write(text) }, stderr: process.stderr, stdin: process.stdin, env: process.env };
 }
 
 /** Run one command line; resolves with the exit status. Never throws. */
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const ctx = new CliContext(io);
   const [name, ...rest] = argv;
+  // ssh reads the proxy's stdout as the connection: not one byte of text may go there.
+  if (name === 'proxy') ctx.reserveStdout();
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined;
     if (topic && COMMAND_USAGE[topic]) ctx.out(COMMAND_USAGE[topic]);
@@ -45,9 +50,9 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     ctx.out(`knocker ${VERSION}`);
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, import, import-time, export (knocker --help)`);
+  const load = COMMANDS[name];
+  if (!load) {
+    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, proxy, ssh-config, import, import-time, export (knocker --help)`);
     return EXIT.usage;
   }
   const canonical = name === 'ls' ? 'list' : name === 'remove' ? 'rm' : name;
@@ -59,7 +64,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   const json = own.includes('--json');
   try {
-    return await command(ctx, rest);
+    return await load()(ctx, rest);
   } catch (err) {
     return reportError(ctx, err, canonical, json);
   }
@@ -75,7 +80,7 @@ function reportError(ctx: CliContext, err: unknown, command: string, json: boole
     if (err instanceof ValidationError) {
       ctx.err(`knocker ${command}: invalid profile:`);
       for (const p of err.problems) {
-        const opt = optionForField(p.field);
+        const opt = profileCommands().optionForField(p.field);
         ctx.err(`  ${p.field}${opt && opt !== `--${p.field}` ? ` (${opt})` : ''}: ${p.message}`);
       }
     } else {

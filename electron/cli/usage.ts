@@ -19,6 +19,9 @@ commands:
   knock [-v] [--wait] PROFILE                   knock a profile's sequence (or send its SPA packet)
   connect NAME [-v] [--print|--terminal] [-- SSH ARGS]
                                                 knock, wait for the port, run ssh to the knocked address
+  proxy PROFILE [PORT] [-v]                     for ssh's ProxyCommand: knock, wait, relay stdin/stdout
+  ssh-config [NAME...] [--install|--uninstall]  OpenSSH Host blocks that knock through knocker proxy;
+                                                --install makes every ssh program knock
   import knockd FILE --host HOST                one profile per door of a knockd.conf
   import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
   import fwknoprc [FILE] [--only STANZA]        SPA profiles from ~/.fwknoprc (keys to the keychain)
@@ -32,6 +35,7 @@ Run knocker COMMAND --help for a command's options. Exit status: 0 ok, 1 unexpec
 2 usage or invalid field, 3 no such profile or name taken, 4 keychain unavailable or locked,
 5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal;
 knocker connect then exits with ssh's status (127: ssh not found).
+knocker proxy never writes anything but the relayed connection to stdout; messages go to stderr.
 Profiles live in ${'$'}XDG_CONFIG_HOME/Knocker/profiles.json (KNOCKER_CONFIG_DIR overrides).
 `;
 
@@ -136,6 +140,32 @@ machine's clock (the agent accepts one window of skew either way).
   --replace              make the existing profile of that name knock this door (its id and
                          other settings stay; its keychain item is overwritten)
 ${PROFILE_FIELDS.split('\n').filter((l, i, a) => !/--sequence|--host|which keeps it out|\(\"-\": read it/.test(l)).join('\n')}
+`,
+  proxy: `usage: knocker proxy PROFILE [PORT] [options]
+Made for ssh's ProxyCommand (knocker ssh-config writes it): knocks the profile (its sequence or
+time door from the keychain, to the one resolved address), waits for PORT (ssh's %p; default
+the profile's ssh port), then relays stdin/stdout to that address and port until both sides
+have closed, like ssh -W. Stdout is the ssh connection: every message goes to stderr, progress
+only with -v. A profile with a jump host is refused: its door must be knocked from the jump host.
+  -v, --verbose              print each step with its time (stderr)
+      --wait TIME            override the profile's wait for the port (e.g. 5s)
+      --[no-]knock-again     override the profile's second round of knocks
+  -4, -6                     override the profile's address family
+e.g. ssh -o 'ProxyCommand knocker proxy web1 %p' web1
+`,
+  'ssh-config': `usage: knocker ssh-config [NAME...]
+       knocker ssh-config --install | --uninstall | --status [--json]
+Prints an OpenSSH Host block per profile (all, or those named): HostName, User, Port,
+IdentityFile and a ProxyCommand running knocker proxy NAME %p by absolute path, so that ssh,
+scp, sftp, rsync, git, Ansible, VS Code's Remote-SSH... knock first. No sequence or secret is
+written. A profile with a jump host gets ProxyJump instead, and a comment: its door must be
+knocked from the jump host's address, which this machine cannot do.
+  --install     write every profile's block to ~/.ssh/knocker.conf (mode 600; rewritten when
+                profiles change) and add "Include knocker.conf" at the top of ~/.ssh/config,
+                once (backup in ~/.ssh/config.knocker-backup; the rest of the file untouched)
+  --uninstall   take the Include out of ~/.ssh/config and remove ~/.ssh/knocker.conf
+  --status      whether it is installed
+e.g. knocker ssh-config > knocker.ssh && scp -F knocker.ssh file web1:
 `,
   export: `usage: knocker export [NAME...] [--with-secrets] [-o FILE]
   --with-secrets   include the knock sequences and time-door secrets (read from the keychain) in clear

@@ -31,7 +31,18 @@ export interface ProfilesDocument {
 }
 
 export class ProfileStore {
+  private readonly savedListeners = new Set<(profiles: readonly Profile[]) => void>();
+
   constructor(readonly file: string) {}
+
+  /**
+   * Called after every successful save with the new list (e.g. to rewrite ~/.ssh/knocker.conf).
+   * A listener that throws does not undo the save; it is the listener's business to report.
+   */
+  onSaved(listener: (profiles: readonly Profile[]) => void): () => void {
+    this.savedListeners.add(listener);
+    return () => this.savedListeners.delete(listener);
+  }
 
   /** Every stored profile, in file order. A missing file is an empty list. */
   load(): Profile[] {
@@ -52,6 +63,13 @@ export class ProfileStore {
       writeFileAtomic(this.file, JSON.stringify(doc, null, 2) + '\n');
     } catch (err) {
       throw new KnockerError('storage', `cannot write the profile file ${this.file}: ${errorText(err)} (the previous content is unchanged)`, { cause: err });
+    }
+    for (const l of this.savedListeners) {
+      try {
+        l(doc.profiles);
+      } catch {
+        /* the listener reports its own failures */
+      }
     }
   }
 }

@@ -178,6 +178,21 @@ export interface AppStateView {
   profilesProblem?: ProfilesProblemView;
 }
 
+/** "Let every ssh program knock": ~/.ssh/knocker.conf and its Include (knocker ssh-config --install). */
+export interface SshConfigStatusView {
+  installed: boolean;
+  knockerConf: string;
+  config: string;
+  /** What install or uninstall did, one line each. */
+  actions?: string[];
+}
+
+export interface HostBlockView {
+  /** The Host alias (`ssh ALIAS`), unless the name leaves none. */
+  alias?: string;
+  block: string;
+}
+
 export type WindowKind = 'settings' | 'picker';
 
 /** A failure as the renderer sees it: the core's code, the field at fault, a hint. */
@@ -289,6 +304,13 @@ export const ipcSchema = {
       }),
       SETTINGS,
     ),
+  },
+  ssh: {
+    status: invoke<{}, SshConfigStatusView>(none, SETTINGS),
+    install: invoke<{}, SshConfigStatusView>(none, SETTINGS),
+    uninstall: invoke<{}, SshConfigStatusView>(none, SETTINGS),
+    /** The OpenSSH Host block of a saved profile (what knocker.conf holds for it). */
+    hostBlock: invoke<{ name: string }, HostBlockView>(obj({ name }), SETTINGS),
   },
   recent: {
     list: invoke<{}, RecentKnockView[]>(none),

@@ -71,6 +71,8 @@ export function desktopRig(t: { after: (fn: () => void) => void }, opts: { icmp?
     recent: new RecentKnocks(path.join(dir, 'recent-knocks.json')),
     reach,
     env: { ...process.env, ...(opts.env ?? {}) },
+    // ~/.ssh of the tests is the temporary directory, never the real one.
+    home: dir,
     platform: 'linux',
     version: '0.1.0-test',
     ports: {

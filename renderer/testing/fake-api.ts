@@ -27,6 +27,8 @@ export function fakeApi(responders: Record<string, Responder> = {}) {
     'app:closePicker': () => ({}),
     'app:openSettings': () => ({}),
     'knock:cancel': () => ({ cancelled: true }),
+    'ssh:status': () => ({ installed: false, knockerConf: '/home/u/.ssh/knocker.conf', config: '/home/u/.ssh/config' }),
+    'ssh:hostBlock': ({ name }: { name: string }) => ({ alias: name, block: `Host ${name}\n    ProxyCommand /usr/bin/node /k proxy ${name} %p\n` }),
   };
   const api: KnockerApi = createApi({
     invoke: async (channel, sent) => {

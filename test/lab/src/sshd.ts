@@ -55,7 +55,9 @@ export class SshdLab {
       [
         'Port 22', 'ListenAddress 0.0.0.0', 'ListenAddress ::', `HostKey ${path.join(d, 'host_key')}`, 'PidFile none', 'UsePAM no',
         'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', 'PermitRootLogin no',
-        `AuthorizedKeysFile ${path.join(d, 'authorized_keys')}/%u`, 'StrictModes no', `AllowUsers ${SSH_USER}`, 'UseDNS no', 'LogLevel VERBOSE', '',
+        `AuthorizedKeysFile ${path.join(d, 'authorized_keys')}/%u`, 'StrictModes no', `AllowUsers ${SSH_USER}`, 'UseDNS no', 'LogLevel VERBOSE',
+        // OpenSSH 9's scp speaks SFTP; sftp too: both need the subsystem.
+        'Subsystem sftp internal-sftp', '',
       ].join('\n'),
     );
     const script =
