@@ -3,7 +3,7 @@
 //   SPA_Key_Base64 = ...  SPA_HMAC_Key_Base64 = ...  SPA_HMAC_Digest = sha256  SPA_Port = 62201
 //   SPA_Max_Age = 120  SPA_Source = ANY  SPA_Max_Open_Seconds = 300  SPA_Require_Source_Address = yes
 //   with Open (what a request may ask for), Open_Seconds (FW_ACCESS_TIMEOUT) and knockd's commands.
-import { Door, SpaDoor } from '../types.js';
+import { ConfigProblem, Door, KnockdConfig, SpaDoor } from '../types.js';
 import { parseKeyBase64, SPA_MAX_HMAC_KEY_BYTES } from '../spa/spa-keys.js';
 import { SPA_MAX_KEY_BYTES } from '../spa/spa-crypto.js';
 import { SPA_DIGESTS } from '../spa/spa-digest.js';
@@ -112,4 +112,17 @@ function keyOrReport(text: string, what: string, max: number, where: string, lin
     error(line, `${where}: ${(e as Error).message}`, 'make a pair with: knocker-agent spa keys');
     return Buffer.alloc(0);
   }
+}
+
+/** The config holds SPA keys: warn when others may read it (fwknopd warns unless 0600). */
+export function spaKeyFileWarning(file: string, config: KnockdConfig | null | undefined, mode: number): ConfigProblem | undefined {
+  const door = config?.doors.find((d) => d.spa);
+  if (!door?.spa || (mode & 0o077) === 0) return undefined;
+  return {
+    file,
+    line: door.spa.line,
+    severity: 'warning',
+    message: `${file} holds SPA keys and is readable or writable by others (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`,
+    hint: `chmod 600 ${file}`,
+  };
 }
