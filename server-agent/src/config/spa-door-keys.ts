@@ -6,7 +6,7 @@
 import { ConfigProblem, Door, KnockdConfig, SpaDoor } from '../types.js';
 import { parseKeyBase64, SPA_MAX_HMAC_KEY_BYTES } from '../spa/spa-keys.js';
 import { SPA_MAX_KEY_BYTES } from '../spa/spa-crypto.js';
-import { SPA_DIGESTS } from '../spa/spa-digest.js';
+import { parseDigestType } from '../spa/spa-digest.js';
 import { SPA_DEFAULT_PORT } from '../spa/spa-packet.js';
 import { parseSpaSources } from '../spa-doors/spa-sources.js';
 import { MAX_OPEN_SECONDS } from './door-extensions.js';
@@ -47,9 +47,11 @@ export function readSpaKey(key: string, value: string, door: Door, line: number,
       text.hmacKey = value;
       break;
     case 'SPA_HMAC_DIGEST': {
-      const d = value.toLowerCase();
-      if (!(d in SPA_DIGESTS)) error(line, `SPA_HMAC_Digest: "${value}" is not one of ${Object.keys(SPA_DIGESTS).join(', ')}`);
-      else spa.hmacDigest = d;
+      try {
+        spa.hmacDigest = parseDigestType(value, 'SPA_HMAC_Digest');
+      } catch (e) {
+        error(line, (e as Error).message);
+      }
       break;
     }
     case 'SPA_PORT': {
