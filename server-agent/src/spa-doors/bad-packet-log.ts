@@ -15,10 +15,10 @@ export class BadPacketLog {
   /** lines held back since the last one written */
   private suppressed = 0;
 
-  constructor(private readonly write: (line: string) => void, private readonly now: () => number = Date.now) {}
+  constructor(private readonly write: (line: string, verboseOnly: boolean) => void, private readonly now: () => number = Date.now) {}
 
   /** Write `line` for `src` if its budget allows, else count it. */
-  line(src: string, line: string): void {
+  line(src: string, line: string, verboseOnly = false): void {
     const t = this.now();
     if (t - this.windowStart >= MINUTE_MS) {
       this.windowStart = t;
@@ -35,6 +35,6 @@ export class BadPacketLog {
     this.global++;
     const held = this.suppressed > 0 ? ` (${this.suppressed} refusal line(s) held back by the log rate limit)` : '';
     this.suppressed = 0;
-    this.write(line + held);
+    this.write(line + held, verboseOnly);
   }
 }

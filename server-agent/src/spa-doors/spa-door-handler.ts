@@ -45,7 +45,7 @@ export class SpaDoors {
     doors: Door[],
     private readonly deps: { log: AgentLog; journal: ExpiryJournal; grant: (g: SpaGrant) => void; now?: () => number },
   ) {
-    this.badLog = new BadPacketLog((l) => deps.log.log(l), deps.now);
+    this.badLog = new BadPacketLog((l, verboseOnly) => (verboseOnly ? deps.log.verbose(l) : deps.log.log(l)), deps.now);
     this.setDoors(doors);
   }
 
@@ -97,7 +97,7 @@ export class SpaDoors {
       text = checkPayload(pkt.payload);
     } catch (e) {
       // Not SPA-shaped (a scan, junk): a verbose line at most.
-      if (this.deps.log.verbosing) this.badLog.line(src, `${src}: ${doors[0].door.name}: not an SPA packet: ${(e as SpaError).message}`);
+      if (this.deps.log.verbosing) this.badLog.line(src, `${src}: ${doors[0].door.name}: not an SPA packet: ${(e as SpaError).message}`, true);
       return;
     }
     const candidates = doors.filter((d) => d.sourceOk(src, pkt.family));
