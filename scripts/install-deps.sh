@@ -7,7 +7,7 @@ PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       rpm systemd
       gnome-keyring libsecret-1-dev libsecret-tools g++ make
       chromium iputils-ping fonts-dejavu-core
-      faketime)
+      faketime fwknop-client fwknop-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
