@@ -18,6 +18,7 @@ import { encodeSpaPacket } from '../src/spa/spa-encode.js';
 import { encodeMessage, newRandomValue } from '../src/spa/spa-message.js';
 import { sealPlaintext } from '../src/spa/spa-packet.js';
 import { Door, Packet } from '../src/types.js';
+import { buildCaptureFilter } from '../src/capture/bpf-filter.js';
 
 const pair = generateSpaKeys();
 const keys = spaKeysFrom({ keyBase64: pair.keyBase64, hmacKeyBase64: pair.hmacKeyBase64 });
@@ -221,5 +222,13 @@ describe('SPA doors at run time', () => {
     assert.equal(grants.length, 1);
     assert.match(lines[lines.length - 1], /SPA_Require_Source_Address is set/);
     cleanup();
+  });
+});
+
+describe('SPA doors in the capture filter', () => {
+  it("an SPA door's clause is its UDP port on the local addresses", () => {
+    const config = parse(doorConf('  SPA_Port = 40001\n')).config;
+    assert.ok(config);
+    assert.equal(buildCaptureFilter(config.doors, { v4: ['10.0.0.1'], v6: [] }, { ipv4Only: false }), '((dst host 10.0.0.1) and ((udp dst port 40001)))');
   });
 });
