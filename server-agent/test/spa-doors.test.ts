@@ -19,6 +19,7 @@ import { encodeMessage, newRandomValue } from '../src/spa/spa-message.js';
 import { sealPlaintext } from '../src/spa/spa-packet.js';
 import { Door, Packet } from '../src/types.js';
 import { buildCaptureFilter } from '../src/capture/bpf-filter.js';
+import { spaKeyFileWarning } from '../src/config/spa-door-keys.js';
 
 const pair = generateSpaKeys();
 const keys = spaKeysFrom({ keyBase64: pair.keyBase64, hmacKeyBase64: pair.hmacKeyBase64 });
@@ -230,5 +231,14 @@ describe('SPA doors in the capture filter', () => {
     const config = parse(doorConf('  SPA_Port = 40001\n')).config;
     assert.ok(config);
     assert.equal(buildCaptureFilter(config.doors, { v4: ['10.0.0.1'], v6: [] }, { ipv4Only: false }), '((dst host 10.0.0.1) and ((udp dst port 40001)))');
+  });
+});
+
+describe('--check and the key file', () => {
+  it('warns when a config with SPA keys is readable or writable by others, not when it is 0600', () => {
+    const config = parse(doorConf()).config;
+    assert.match(spaKeyFileWarning('/etc/knockd.conf', config, 0o100644)?.message ?? '', /holds SPA keys and is readable or writable by others \(mode 0644\)/);
+    assert.equal(spaKeyFileWarning('/etc/knockd.conf', config, 0o100600), undefined);
+    assert.equal(spaKeyFileWarning('/etc/knockd.conf', parse('[k]\n  Sequence = 7000\n').config, 0o100644), undefined, 'no SPA door: no keys');
   });
 });
