@@ -11,6 +11,7 @@ import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './process/pid-fil
 import { KnockdConfig } from './types.js';
 import { notifyReady, notifyStopping } from './process/systemd-notify.js';
 import { secretCommand } from './time-doors/secret-command.js';
+import { importFwknopCommand, spaCommand } from './spa-doors/spa-command.js';
 import { tuneHeapForDaemon } from './process/heap-tuning.js';
 
 export const VERSION = '0.1.0';
@@ -26,6 +27,8 @@ function fail(message: string, status = 1): never {
 
 export function main(argv: string[]): void {
   if (argv[0] === 'secret') process.exit(secretCommand(argv.slice(1)));
+  if (argv[0] === 'spa') process.exit(spaCommand(argv.slice(1)));
+  if (argv[0] === 'import-fwknop') process.exit(importFwknopCommand(argv.slice(1)));
   const parsed = parseArgs(argv);
   if ('error' in parsed) fail(`knocker-agent: ${parsed.error}\n(run knocker-agent -h for the options)`);
   const opts = parsed.options;

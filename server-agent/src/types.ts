@@ -57,6 +57,8 @@ export interface Door {
   firewall?: FirewallDoor;
   /** knocker-agent extension: the sequence is derived from a secret and the time. */
   time?: TimeDoor;
+  /** knocker-agent extension: an fwknop-compatible SPA door (spa-doors/); no sequence. */
+  spa?: SpaDoor;
   /** Set at run time when a one-time door has used its last sequence. */
   disabled?: boolean;
 }
@@ -76,6 +78,29 @@ export interface FirewallDoor {
   /** firewalld zone; undefined means firewalld's default zone. */
   zone?: string;
   /** Config line of the Open directive, for messages. */
+  line: number;
+  /** `Firewall = none` (SPA doors): Open only lists what a request may ask for; commands open. */
+  permitOnly?: boolean;
+}
+
+/** An SPA door (config/spa-door-keys.ts): fwknop's access.conf stanza in knockd.conf keys. */
+export interface SpaDoor {
+  /** Decoded SPA_Key_Base64 / SPA_HMAC_Key_Base64 (empty until checked). */
+  key: Buffer;
+  hmacKey: Buffer;
+  /** SPA_HMAC_Digest: md5 sha1 sha256 sha384 sha512 sha3_256 sha3_512 */
+  hmacDigest: string;
+  /** UDP port of the SPA packets. */
+  port: number;
+  /** Seconds a packet's timestamp may differ from our clock, either way. */
+  maxAge: number;
+  /** SPA_Source: 'ANY' or IPv4 addresses / CIDRs. */
+  sources: string[];
+  /** Cap on the client's own timeout (fwknop -f): MAX_FW_TIMEOUT. */
+  maxOpenSeconds: number;
+  /** Refuse messages whose address is 0.0.0.0 (fwknop -s / -R). */
+  requireSource: boolean;
+  /** Line of the first SPA_ directive, for messages. */
   line: number;
 }
 
@@ -140,4 +165,6 @@ export interface Packet {
   length: number;
   /** Capture timestamp from the pcap record, in milliseconds since the epoch. */
   timestampMs: number;
+  /** UDP only: the datagram's payload as captured (a view of the frame: valid during the packet event). */
+  payload?: Buffer;
 }

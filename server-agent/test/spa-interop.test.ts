@@ -7,8 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, after } from 'knocker-lab';
-import { SpaLab, Proc, run } from './spa-lab.js';
+import { before, after, NetnsLab, Service, run, startService, waitFor } from 'knocker-lab';
 import { decodeSpaPacket, SpaRequest } from '../src/spa/spa-decode.js';
 import { encodeSpaPacket } from '../src/spa/spa-encode.js';
 import { formatKeyGen, generateSpaKeys, spaKeysFrom } from '../src/spa/spa-keys.js';
@@ -22,7 +21,23 @@ const pair2 = generateSpaKeys('sha512');
 const keys2: SpaKeys = { ...spaKeysFrom({ keyBase64: pair2.keyBase64, hmacKeyBase64: pair2.hmacKeyBase64, hmacType: 'sha512' }), mode: 'ctr' };
 const keys: SpaKeys = spaKeysFrom({ keyBase64: pair.keyBase64, hmacKeyBase64: pair.hmacKeyBase64 });
 let dir: string;
-let lab: SpaLab;
+let lab: NetnsLab;
+const services: Service[] = [];
+
+/** A process in the server namespace, its output in DIR/NAME.log (stopped in the last after()). */
+function serve(name: string, argv: string[]): Service {
+  const s = startService(lab.nsArgv('srv', argv), path.join(dir, `${name}.log`));
+  services.push(s);
+  return s;
+}
+/** Wait until a service's output after `from` matches `re`; fails naming `what` and showing the output. */
+async function waitOutput(s: Service, re: RegExp, what: string, from = 0): Promise<RegExpMatchArray> {
+  try {
+    return await waitFor(what, () => s.logText().slice(from).match(re), 10_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- output so far ---\n${s.logText().slice(from)}`);
+  }
+}
 
 // Tiny UDP helpers run inside a namespace with this same node binary (argv only, no shell).
 const SENDER = `const d=require('dgram');const [h,p,b]=process.argv.slice(2);const s=d.createSocket('udp4');
@@ -53,15 +68,16 @@ function decodeNow(payload: string | Buffer, k: SpaKeys, maxAge = 120): SpaReque
 describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spa-interop-'));
-    lab = await SpaLab.create();
+    lab = await NetnsLab.create('spi');
   });
   after(async () => {
+    for (const s of services) await s.stop();
     await lab?.destroy();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('fwknop --key-gen prints the same two lines as ours, and its keys parse', async () => {
-    const r = await run(['fwknop', '--key-gen'], env());
+    const r = await run(['fwknop', '--key-gen'], { env: env() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const m = /^KEY_BASE64: (\S+)\nHMAC_KEY_BASE64: (\S+)$/m.exec(r.stdout);
     assert.ok(m, r.stdout);
@@ -83,7 +99,7 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
   for (const v of variants) {
     it(`the stock client's packet (--test -B) decodes with our decoder: ${v.name}`, async () => {
       const file = path.join(dir, `pkt-${variants.indexOf(v)}`);
-      const r = await run(fwknopArgv(['-A', 'tcp/22,udp/53', '-a', '10.1.2.3', '-U', 'alice', '-f', '45', '-D', '127.0.0.1', '--test', '-B', file, '-v', ...v.args]), env());
+      const r = await run(fwknopArgv(['-A', 'tcp/22,udp/53', '-a', '10.1.2.3', '-U', 'alice', '-f', '45', '-D', '127.0.0.1', '--test', '-B', file, '-v', ...v.args]), { env: env() });
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const saved = fs.readFileSync(file, 'latin1');
       // -B writes the packet plus a newline; the datagram itself has none.
@@ -106,11 +122,11 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
   it("the stock client's packet captured off the wire in a namespace decodes (-s: allow 0.0.0.0)", async () => {
     const script = path.join(dir, 'receiver.js');
     fs.writeFileSync(script, RECEIVER);
-    const rx = lab.spawn(lab.srvNs, [process.execPath, script, String(SPA_DEFAULT_PORT)]);
-    await rx.waitOutput(/LISTENING/, 'the UDP receiver in the server namespace');
-    const r = await lab.exec(lab.cliNs, fwknopArgv(['-A', 'tcp/22', '-s', '-U', 'bob', '-D', lab.srv4]), env());
+    const rx = serve('receiver', [process.execPath, script, String(SPA_DEFAULT_PORT)]);
+    await waitOutput(rx, /LISTENING/, 'the UDP receiver in the server namespace');
+    const r = await lab.exec('cli', fwknopArgv(['-A', 'tcp/22', '-s', '-U', 'bob', '-D', lab.srv4]), { env: env() });
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const m = await rx.waitOutput(/PAYLOAD (\S+)/, 'the stock client\'s datagram');
+    const m = await waitOutput(rx, /PAYLOAD (\S+)/, "the stock client's datagram");
     const payload = Buffer.from(m[1], 'base64');
     assert.ok(/^[A-Za-z0-9+/]+$/.test(payload.toString('latin1')), 'bare base64, no newline, no header');
     const req = decodeNow(payload, keys);
@@ -123,7 +139,7 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
   });
 
   describe('our encoder -> stock fwknopd -t in a namespace', () => {
-    let fwknopd: Proc;
+    let fwknopd: Service;
     const sender = () => path.join(dir, 'sender.js');
 
     before(async () => {
@@ -135,11 +151,11 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
           `SOURCE ANY\nOPEN_PORTS tcp/443\nKEY_BASE64 ${pair2.keyBase64}\nHMAC_KEY_BASE64 ${pair2.hmacKeyBase64}\nHMAC_DIGEST_TYPE sha512\nENCRYPTION_MODE ctr\n`,
         { mode: 0o600 },
       );
-      fwknopd = lab.spawn(lab.srvNs, [
+      fwknopd = serve('fwknopd', [
         'fwknopd', '-f', '-t', '-v', '-i', lab.srvIf, '-c', path.join(dir, 'fwknopd.conf'), '-a', path.join(dir, 'access.conf'),
         '-d', path.join(dir, 'digest.cache'), '-p', path.join(dir, 'fwknopd.pid'),
       ]);
-      await fwknopd.waitOutput(/Starting fwknopd main event loop/, 'fwknopd to start');
+      await waitOutput(fwknopd, /Starting fwknopd main event loop/, 'fwknopd to start');
     });
     after(async () => {
       await fwknopd?.stop();
@@ -147,11 +163,11 @@ describe('fwknop interop (Debian fwknop-client / fwknop-server 2.6.10)', () => {
 
     /** Send `wire` from the client namespace; return fwknopd's log for it (up to its verdict line). */
     async function verdict(wire: string, verdictRe: RegExp, what: string): Promise<string> {
-      const from = fwknopd.out.length;
-      const s = await lab.exec(lab.cliNs, [process.execPath, sender(), lab.srv4, String(SPA_DEFAULT_PORT), Buffer.from(wire, 'latin1').toString('base64')]);
+      const from = fwknopd.logText().length;
+      const s = await lab.exec('cli', [process.execPath, sender(), lab.srv4, String(SPA_DEFAULT_PORT), Buffer.from(wire, 'latin1').toString('base64')]);
       assert.equal(s.code, 0, s.stderr);
-      await fwknopd.waitOutput(verdictRe, what, from);
-      return fwknopd.out.slice(from);
+      await waitOutput(fwknopd, verdictRe, what, from);
+      return fwknopd.logText().slice(from);
     }
     const ACCEPTED = /--test mode enabled, skipping firewall manipulation\./;
 

@@ -97,6 +97,7 @@ function portsExpression(door: Door, family: 4 | 6): string | null {
   const tcp: number[] = [];
   const udp: number[] = [];
   for (const k of door.sequence) (k.proto === 'udp' ? udp : tcp).push(k.port);
+  if (door.spa) udp.push(door.spa.port); // an SPA door: its packets' UDP port
   let tcpPart = '';
   if (tcp.length > 0) {
     tcpPart = '((tcp dst port ' + tcp.join(' or ') + ')' + flagTests(door, family) + ')';

@@ -23,6 +23,7 @@
 // ../host/net-facts.ts (this machine's interfaces and listening ports).
 
 import * as fs from 'fs';
+import { spaKeyFileWarning } from './spa-door-keys.js';
 
 import type { ConfigProblem, KnockdConfig } from '../types.js';
 import { currentListeningPorts, defaultRouteInterface, existingInterfaces } from '../host/net-facts.js';
@@ -95,7 +96,9 @@ export function lintKnockdConfigFile(file: string, loaded: ParseKnockdConfigResu
   } catch {
     return loaded.problems;
   }
-  return lintKnockdConfig({ text, file, config: loaded.config, problems: loaded.problems }, localLintEnv(cliInterfaces));
+  const problems = lintKnockdConfig({ text, file, config: loaded.config, problems: loaded.problems }, localLintEnv(cliInterfaces));
+  const exposed = spaKeyFileWarning(file, loaded.config, fs.statSync(file).mode);
+  return exposed ? [...problems, exposed] : problems;
 }
 
 /** The facts of this machine for the lint: interfaces, default route, listening ports. */

@@ -50,6 +50,14 @@ export const EXTENSION_DOOR_KEYS: Record<string, string> = {
   TIME_PORTS: 'Time_Ports',
   TIME_PROTOCOLS: 'Time_Protocols',
   STRICT_SEQUENCE: 'Strict_Sequence',
+  SPA_KEY_BASE64: 'SPA_Key_Base64',
+  SPA_HMAC_KEY_BASE64: 'SPA_HMAC_Key_Base64',
+  SPA_HMAC_DIGEST: 'SPA_HMAC_Digest',
+  SPA_PORT: 'SPA_Port',
+  SPA_MAX_AGE: 'SPA_Max_Age',
+  SPA_SOURCE: 'SPA_Source',
+  SPA_MAX_OPEN_SECONDS: 'SPA_Max_Open_Seconds',
+  SPA_REQUIRE_SOURCE_ADDRESS: 'SPA_Require_Source_Address',
 };
 
 /** knocker-agent's [options] keys. */

@@ -1,6 +1,7 @@
 // knocker-agent's own directives, on top of knockd 0.8's grammar. knockd rejects them (syntax
 // error), so a config that uses them is for knocker-agent only; README lists them.
 //   door:      Open = 22/tcp, 443/tcp   Open_Seconds = 30   Firewall = firewalld|nftables   Zone = public
+//              SPA_Key_Base64 = ... and the other SPA_ keys (spa-door-keys.ts)
 //              Time_Secret_File = F  Time_Step = 30  Time_Length = 4  Time_Ports = 20000-40000  Time_Protocols = tcp,udp
 //              Strict_Sequence = yes|no
 //   [options]: StateDir = /var/lib/knocker-agent   Strict_Sequence = yes|no (the default of every door)
@@ -9,6 +10,7 @@ import { Door, FirewallBackend, GlobalOptions, Knock } from '../types.js';
 import { DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from '../time-doors/time-sequence.js';
 import { readSecretFile } from '../time-doors/time-secret.js';
 import { EXTENSION_DOOR_KEYS, EXTENSION_OPTION_KEYS } from './directives.js';
+import { checkSpaDoor, readSpaKey } from './spa-door-keys.js';
 
 export const DEFAULT_OPEN_SECONDS = 30;
 /** firewalld and nft take whole seconds; a day is the longest window we allow. */
@@ -43,6 +45,10 @@ export function readDoorExtension(key: string, value: string, door: Door, line: 
     if (v !== undefined) door.strict = v;
     return true;
   }
+  if (key.startsWith('SPA_')) {
+    readSpaKey(key, value, door, line, error);
+    return true;
+  }
   const fw = (door.firewall ??= { backend: 'firewalld', open: [], seconds: DEFAULT_OPEN_SECONDS, line });
   switch (key) {
     case 'OPEN': {
@@ -62,7 +68,8 @@ export function readDoorExtension(key: string, value: string, door: Door, line: 
     }
     case 'FIREWALL': {
       const v = value.toLowerCase();
-      if (v !== 'firewalld' && v !== 'nftables') error(line, `Firewall: "${value}" is not firewalld or nftables`);
+      if (v === 'none') fw.permitOnly = true; // SPA doors only (checked with the door)
+      else if (v !== 'firewalld' && v !== 'nftables') error(line, `Firewall: "${value}" is not firewalld, nftables or (SPA doors) none`);
       else fw.backend = v as FirewallBackend;
       break;
     }
@@ -156,8 +163,10 @@ function readTimeKey(key: string, value: string, door: Door, line: number, error
 /** Whole-door checks once the section is read; `baseDir` resolves a relative Time_Secret_File. */
 export function checkDoorExtension(door: Door, error: Report, warn: Report, baseDir = process.cwd(), readSecrets = true): void {
   checkTimeDoor(door, error, warn, baseDir, readSecrets);
+  checkSpaDoor(door, error);
   const fw = door.firewall;
   if (!fw) return;
+  if (fw.permitOnly && !door.spa) error(fw.line, `section '${door.name}': Firewall = none is for SPA doors only`);
   if (fw.open.length === 0) error(fw.line, `section '${door.name}': Open_Seconds, Firewall or Zone without Open = PORT/PROTO: nothing to open`);
   if (fw.zone !== undefined && fw.backend !== 'firewalld') error(fw.line, `section '${door.name}': Zone applies to Firewall = firewalld only`);
 }

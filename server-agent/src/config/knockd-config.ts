@@ -300,7 +300,7 @@ export function parseKnockdConfig(
     const door = state.door;
     checkDoorExtension(door, error, warn, opts.baseDir, opts.readTimeSecrets !== false);
     resolveStrict(door, options, error, warn);
-    if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread && !door.time) {
+    if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread && !door.time && !door.spa) {
       error(door.line, `error: section '${door.name}' has an empty knock sequence (no Sequence or One_Time_Sequences line in this section)`, 'add a line such as Sequence = 7000,8000,9000');
     }
     if (door.stopCommand !== undefined && !door.startCommand) {

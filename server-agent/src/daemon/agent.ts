@@ -3,7 +3,7 @@
 // modules it wires.
 import { performance } from 'perf_hooks';
 import * as path from 'path';
-import { KnockdConfig, Packet } from '../types.js';
+import { Door, KnockdConfig, Packet } from '../types.js';
 import { AgentOptions } from './cli-options.js';
 import { AgentLog, LogTargets } from '../log/agent-log.js';
 import { DoorState, ResetReason } from '../doors/door-state.js';
@@ -20,6 +20,15 @@ import { ExpiryJournal, DEFAULT_STATE_DIR, entryKey } from '../state/expiry-jour
 import { FirewallOpener } from '../actions/firewall-opener.js';
 import { DoorCatalog } from '../doors/door-catalog.js';
 import { CaptureCounters } from '../state/stats-file.js';
+import { SpaDoors, SpaGrant } from '../spa-doors/spa-door-handler.js';
+
+/** Snaplen with SPA doors: a whole SPA datagram (up to 1500 bytes) plus headers. */
+const SPA_SNAPLEN = 2048;
+
+/** The doors whose Open the firewall opener manages (Firewall = none: the commands do). */
+function nativeDoors(doors: Door[]): Door[] {
+  return doors.map((d) => (d.firewall?.permitOnly ? { ...d, firewall: undefined } : d));
+}
 
 /** A start-up failure: one line for the user, exit status 1. */
 export class StartupError extends Error {}
@@ -36,6 +45,7 @@ export class Agent {
   private readonly opener: FirewallOpener;
   private readonly dns?: ReverseDns;
   private catalog: DoorCatalog;
+  private readonly spa: SpaDoors;
   private windowTimer?: NodeJS.Timeout;
   private captures: TcpdumpCapture[] = [];
   private watcher?: AddressWatcher;
@@ -57,6 +67,7 @@ export class Agent {
     this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();
     this.catalog = new DoorCatalog(config.doors, this.log);
+    this.spa = new SpaDoors(config.doors, { log: this.log, journal: this.journal, grant: (g) => this.onSpaGrant(g) });
     this.doors = new DoorState(
       this.catalog.active(Date.now()),
       {
@@ -93,7 +104,7 @@ export class Agent {
     // Windows and stop commands of an earlier run: close what is due, keep the rest.
     for (const e of this.journal.all()) if (e.kind === 'command') this.commands.restore(e);
     this.armWindowTimer();
-    await this.opener.start(this.config.doors);
+    await this.opener.start(nativeDoors(this.config.doors));
   }
 
   private loadJournal(): void {
@@ -104,6 +115,7 @@ export class Agent {
         if (e.deadline <= Date.now()) this.journal.delete(entryKey(e));
         else this.catalog.markUsed(e.door, e.window);
       }
+      this.spa.restore(entries);
       if (entries.length > 0) this.log.verbose(`journal ${this.journal.file}: ${entries.length} open window(s) from an earlier run`);
     } catch (e) {
       throw new StartupError(`state: ${(e as Error).message}`);
@@ -124,7 +136,9 @@ export class Agent {
     this.doors.setDoors(this.catalog.active(Date.now()));
     this.armWindowTimer();
     this.armExpiry();
-    void this.opener.setDoors(config.doors);
+    void this.opener.setDoors(nativeDoors(config.doors));
+    this.spa.setDoors(config.doors);
+    if (this.spa.active && this.captureSnaplen < SPA_SNAPLEN) this.log.error('SPA doors added by a reload: restart the agent so that the capture takes whole SPA packets');
     this.log.reopen(this.logTargets(config));
     if (this.log.file) this.log.verbose(`re-opening log file: ${this.log.file}`);
     this.refreshAddresses();
@@ -161,6 +175,13 @@ export class Agent {
     };
   }
 
+  /** tcpdump's default 256 bytes, unless an SPA door needs whole datagrams. */
+  private get snaplen(): number {
+    return this.spa.active ? SPA_SNAPLEN : 256;
+  }
+  /** What the running captures were started with (a reload does not restart tcpdump). */
+  private captureSnaplen = 0;
+
   private refreshAddresses(): void {
     const { v4, v6 } = localAddresses(this.interfaces, this.opts.ipv4Only);
     this.local = new Set([...v4, ...v6]);
@@ -181,7 +202,8 @@ export class Agent {
   }
 
   private async startCapture(iface: string): Promise<void> {
-    const capture = new TcpdumpCapture();
+    this.captureSnaplen = this.snaplen;
+    const capture = new TcpdumpCapture({ snaplen: this.captureSnaplen });
     this.captures.push(capture);
     let started = false;
     capture.on('packet', (pkt: Packet) => this.onPacket(pkt));
@@ -210,7 +232,21 @@ export class Agent {
     const now = performance.now();
     const lag = Date.now() - pkt.timestampMs;
     this.doors.handle(pkt, lag > 0 ? now - Math.min(lag, MAX_BACKDATE_MS) : now);
+    if (pkt.payload) this.spa.handle(pkt);
     this.armExpiry();
+  }
+
+  /** An SPA request passed every check: run the door's commands for its address, open natively. */
+  private onSpaGrant(g: SpaGrant): void {
+    const door = g.door;
+    // The stop command and the native window both last the granted time (Open_Seconds, or the client's, capped).
+    try {
+      this.commands.doorOpened({ ...door, cmdTimeout: g.seconds }, g.allowIp, g.family);
+    } catch (e) {
+      this.log.error(`${door.name}: ${(e as Error).message}`);
+    }
+    const fw = door.firewall;
+    if (fw && !fw.permitOnly) void this.opener.open({ ...door, firewall: { ...fw, open: g.access, seconds: g.seconds } }, g.allowIp, g.family);
   }
 
   /** One timer for the earliest deadline: expiry without waiting for another packet (#71). */

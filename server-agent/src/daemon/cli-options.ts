@@ -59,7 +59,9 @@ const SPECS: OptionSpec[] = [
 ];
 
 export function usage(): string {
-  const lines = ['usage: knocker-agent [options]', '       knocker-agent secret new DOOR [options]   (a time-based door\'s secret; see secret -h)', 'options:'];
+  const lines = ['usage: knocker-agent [options]', '       knocker-agent secret new DOOR [options]   (a time-based door\'s secret; see secret -h)',
+    '       knocker-agent spa keys [--hmac-digest TYPE]   (an SPA key pair, as fwknop --key-gen)',
+    '       knocker-agent import-fwknop [FILE]   (fwknopd\'s access.conf stanzas as SPA doors)', 'options:'];
   for (const s of SPECS) {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${s.long}${s.value ? ` ${s.value}` : ''}`;
     lines.push(`  ${left.padEnd(24)} ${s.help}`);

@@ -261,7 +261,7 @@ function transport(
     return null;
   }
   decodeStats.decoded++;
-  return {
+  const pkt: Packet = {
     family,
     src,
     dst,
@@ -272,6 +272,9 @@ function transport(
     length: frame.length,
     timestampMs: tsMs,
   };
+  // SPA doors read the datagram: a view, not a copy (knock packets never look at it).
+  if (protocol === 17) pkt.payload = frame.subarray(p + 8, end);
+  return pkt;
 }
 
 /** Scratch space for ipv4ToString. */

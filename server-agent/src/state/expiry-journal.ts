@@ -33,7 +33,12 @@ export interface UsedWindowEntry extends EntryBase {
   kind: 'used';
   window: number;
 }
-export type JournalEntry = FirewallEntry | CommandEntry | UsedWindowEntry;
+/** An SPA packet seen (its replay digest); kept until its timestamp + SPA_Max_Age has passed. */
+export interface SpaReplayEntry extends EntryBase {
+  kind: 'spa';
+  digest: string;
+}
+export type JournalEntry = FirewallEntry | CommandEntry | UsedWindowEntry | SpaReplayEntry;
 
 export function isFirewallEntry(e: JournalEntry): e is FirewallEntry {
   return e.kind === 'firewalld' || e.kind === 'nftables';
@@ -42,6 +47,7 @@ export function isFirewallEntry(e: JournalEntry): e is FirewallEntry {
 export function entryKey(e: JournalEntry): string {
   if (e.kind === 'command') return `command\n${e.id}`;
   if (e.kind === 'used') return `used\n${e.door}\n${e.window}`;
+  if (e.kind === 'spa') return `spa\n${e.digest}`;
   return `${e.kind}\n${e.door}\n${e.src}`;
 }
 
@@ -144,5 +150,6 @@ function isEntry(e: unknown): e is JournalEntry {
   if (!o || typeof o.door !== 'string' || typeof o.src !== 'string' || typeof o.deadline !== 'number') return false;
   if (o.kind === 'command') return typeof o.stopCommand === 'string' && typeof o.id === 'string';
   if (o.kind === 'used') return Number.isSafeInteger(o.window);
+  if (o.kind === 'spa') return typeof o.digest === 'string';
   return (o.kind === 'firewalld' || o.kind === 'nftables') && Array.isArray(o.ports);
 }
