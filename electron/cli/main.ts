@@ -7,6 +7,7 @@ import { connectCommand } from './connect-command.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { knockCommand } from './knock-command.js';
 import { addCommand, editCommand, listCommand, optionForField, rmCommand } from './profile-commands.js';
+import { setupCommand } from './setup-command.js';
 import { importTimeCommand } from './time-commands.js';
 import { exportCommand, importCommand } from './transfer-commands.js';
 import { COMMAND_USAGE, MAIN_USAGE, VERSION } from './usage.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   import: importCommand,
   'import-time': importTimeCommand,
   export: exportCommand,
+  setup: setupCommand,
 };
 
 function defaultIo(): CliIo {
@@ -47,7 +49,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   const command = COMMANDS[name];
   if (!command) {
-    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, import, import-time, export (knocker --help)`);
+    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, import, import-time, export, setup (knocker --help)`);
     return EXIT.usage;
   }
   const canonical = name === 'ls' ? 'list' : name === 'remove' ? 'rm' : name;

@@ -24,10 +24,14 @@ commands:
                                                 a time-based door, from what knocker-agent secret new
                                                 printed ("-": read it from stdin)
   export [NAME...] [--with-secrets] [-o FILE]   profiles as JSON (no secrets unless --with-secrets)
+  setup NAME --host HOST [--identity KEY] [--time] [--yes]
+                                                turn a plain server into a knocked one over ssh
+  setup --undo NAME                             reopen SSH, remove the door setup wrote
 
 Run knocker COMMAND --help for a command's options. Exit status: 0 ok, 1 unexpected error,
 2 usage or invalid field, 3 no such profile or name taken, 4 keychain unavailable or locked,
-5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal;
+5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal,
+10 a setup step failed;
 knocker connect then exits with ssh's status (127: ssh not found).
 Profiles live in ${'$'}XDG_CONFIG_HOME/Knocker/profiles.json (KNOCKER_CONFIG_DIR overrides).
 `;
@@ -109,6 +113,28 @@ machine's clock (the agent accepts one window of skew either way).
   --replace              make the existing profile of that name knock this door (its id and
                          other settings stay; its keychain item is overwritten)
 ${PROFILE_FIELDS.split('\n').filter((l, i, a) => !/--sequence|--host|which keeps it out|\(\"-\": read it/.test(l)).join('\n')}
+`,
+  setup: `usage: knocker setup NAME --host HOST [options]
+       knocker setup --undo NAME
+Installs knocker-agent on a server you can still reach with ssh, writes a door with a fresh
+random sequence (or with --time a time door with a new secret), keeps the secret in this
+machine's keychain as profile NAME, starts the agent, proves a knock works from here, and only
+then closes SSH to everyone else: at runtime first, with a dead-man switch on the server that
+reopens it after 180 s unless a new connection through a knock cancels it, then permanently.
+Every step is printed with its result and time; a failing step undoes its own change and says
+where the server stands. Running it again is safe. Needs root on the server, systemd, firewalld,
+Node.js >= 16 and tcpdump (it names the command that installs what is missing).
+  --host HOST            the server (required)
+  -l, --user USER        login name (default root)
+  -i, --identity KEY     private key file for ssh
+  -p, --port PORT        the SSH port (default 22)
+  -o, --ssh-option K=V   more ssh options (repeatable), kept in the profile too
+  --time                 a time-based door (new secret) instead of a fixed sequence
+  --package FILE         the agent package (default: the newest from npm run package:agent)
+  --install-deps         run the command that installs what the server lacks (apt/yum/dnf)
+  -y, --yes              do not ask before changing the server (required without a terminal)
+  --undo                 reopen SSH to everyone, remove the door and the setup marker
+  --json                 print the result as JSON
 `,
   export: `usage: knocker export [NAME...] [--with-secrets] [-o FILE]
   --with-secrets   include the knock sequences and time-door secrets (read from the keychain) in clear
