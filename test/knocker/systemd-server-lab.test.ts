@@ -20,6 +20,7 @@ test('systemd server lab: boots Debian 12 with systemd, sshd, firewalld; survive
   const major = Number((await srv.sshOk('node --version')).trim().replace(/^v/, '').split('.')[0]);
   assert.ok(major >= 16, `node ${major} on the server`);
   await srv.sshOk('command -v tcpdump');
+  assert.deepEqual((await srv.sshOk('ls /sys/class/net')).trim().split(/\s+/).sort(), ['ks0', 'lo'], "the container's /sys shows its own interfaces");
   assert.match((await srv.firewallCmd(['--list-services'])).stdout, /\bssh\b/, 'the default zone allows ssh');
 
   await srv.sshOk('firewall-cmd --permanent --add-port=4444/tcp && echo kept > /root/marker');

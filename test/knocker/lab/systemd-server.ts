@@ -130,11 +130,15 @@ export class SystemdServer {
   async boot(): Promise<void> {
     if (this.nspawn && pidAlive(this.nspawn.pid as number)) throw new Error(`${this.machine} is already running`);
     const log = fs.openSync(path.join(this.dir, 'console.log'), 'a');
-    this.nspawn = spawn(
-      'systemd-nspawn',
-      ['-q', '--register=no', '--keep-unit', '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '-D', this.root, '-M', this.machine, '-b', `--network-namespace-path=/run/netns/${this.pair.srvNs}`],
-      { stdio: ['ignore', log, log] },
-    );
+    // nspawn runs inside the server namespace (so does the container) with a /sys of that
+    // namespace: with --network-namespace-path instead, the container's /sys/class/net lists
+    // this host's interfaces and the agent finds no ks0 there. `ip netns exec` would remount
+    // /sys too, but drops the cgroup mounts under it, which nspawn needs: keep them.
+    // nsenter, unshare and sh each exec the next: the PID is nspawn's.
+    const remountSys = 'd=$(mktemp -d) && mount --rbind /sys/fs/cgroup "$d" && umount -l /sys && mount -t sysfs sysfs /sys && mount --rbind "$d" /sys/fs/cgroup && umount -l "$d" && rmdir "$d" && exec "$@"';
+    const argv = ['nsenter', `--net=/run/netns/${this.pair.srvNs}`, 'unshare', '--mount', '--propagation', 'slave', 'sh', '-c', remountSys, 'sh',
+      'systemd-nspawn', '-q', '--register=no', '--keep-unit', '--capability=CAP_NET_ADMIN,CAP_NET_RAW', '-D', this.root, '-M', this.machine, '-b'];
+    this.nspawn = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });
     fs.closeSync(log);
     const child = this.nspawn;
     try {

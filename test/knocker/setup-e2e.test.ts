@@ -1,0 +1,81 @@
+// `knocker setup` end to end, against a real Debian 12 server booted with systemd (lab
+// systemd-server.ts) whose firewalld allows SSH to all, from the client namespace with a
+// headless keyring: setup exits 0; then SSH is closed to everyone who does not knock (checked
+// from a second client address), `knocker connect` gets in, the agent is active under systemd and
+// the permanent firewall no longer lists ssh; all of that still holds after poweroff + boot.
+// Running setup again (SSH closed now) is safe; --undo opens SSH again.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { run, runOk, waitFor } from './lab/proc.js';
+import { SetupClient, startSetupClient } from './lab/setup-client.js';
+import { SystemdServer } from './lab/systemd-server.js';
+
+/** A second address on the client: "everyone else", who never knocked. */
+const OTHER = '10.77.0.3';
+
+async function plainSshFrom(srv: SystemdServer, source: string): Promise<number | null> {
+  const argv = srv.pair.exec('cli', ['ssh', '-b', source, ...srv.sshArgs(3), `root@${srv.address}`, 'true']);
+  const r = await runOk('sh', ['-c', '"$@"; echo "status=$?"', 'sh', ...argv], { timeoutMs: 20_000 });
+  return Number(/status=(\d+)/.exec(r.stdout)?.[1]);
+}
+
+async function assertKnocked(client: SetupClient, srv: SystemdServer, when: string): Promise<void> {
+  assert.equal(await plainSshFrom(srv, OTHER), 255, `${when}: plain ssh from ${OTHER} must fail (time out)`);
+  assert.equal(await srv.portAnswers(22, 3), false, `${when}: port 22 must not answer without a knock`);
+  const active = await waitFor(`${when}: knocker-agent active`, async () => {
+    const r = await srv.console(['systemctl', 'is-active', 'knocker-agent']);
+    return r.stdout.trim() === 'active' ? r.stdout.trim() : r.stdout.trim() === 'failed' ? 'failed' : '';
+  }, 30_000, 200);
+  assert.equal(active, 'active', `${when}: systemctl is-active knocker-agent`);
+  const perm = await srv.firewallCmd(['--permanent', '--list-services']);
+  assert.equal(perm.code, 0, perm.stderr);
+  assert.doesNotMatch(perm.stdout, /\bssh\b/, `${when}: the permanent configuration still lists ssh: ${perm.stdout}`);
+  const connect = await client.knocker(srv, ['connect', 'web', '--wait', '10s', '--', 'cat', '/proc/1/comm']);
+  assert.equal(connect.code, 0, `${when}: knocker connect: ${connect.stderr}`);
+  assert.equal(connect.stdout.trim(), 'systemd');
+}
+
+test('knocker setup: a plain systemd server becomes a knocked one; survives a reboot; again is safe; --undo reopens', async (t) => {
+  const client = await startSetupClient();
+  t.after(() => client.stop());
+  const srv = await SystemdServer.up();
+  t.after(() => srv.down());
+  await runOk('ip', ['-n', srv.pair.cliNs, 'addr', 'add', `${OTHER}/24`, 'dev', srv.pair.cliIf]);
+  assert.equal(await plainSshFrom(srv, OTHER), 0, 'before setup, SSH is open to everyone');
+
+  const r = await client.knocker(srv, client.setupArgs('web', srv));
+  assert.equal(r.code, 0, `knocker setup failed:\n${r.stderr}`);
+  for (const step of ['Log in with ssh', 'Check the server', 'Install knocker-agent', 'Write the door', 'Start knocker-agent', 'Knock and log in through the door', 'Close SSH to everyone else', 'Reconnect through a knock', 'Make it permanent']) {
+    assert.match(r.stderr, new RegExp(`ok ${step.replace(/[()]/g, '\\$&')}`), `step "${step}" reported ok`);
+  }
+  assert.match(r.stderr, /first contact, the server's key was accepted/, 'the new host key is shown');
+  assert.equal((await run('ssh-keygen', ['-F', srv.address, '-f', client.knownHosts])).code, 0, "the server's key is in the user's known_hosts");
+  assert.equal((await srv.console(['systemctl', 'is-active', 'knocker-setup-deadman.timer'])).stdout.trim(), 'inactive', 'dead-man switch cancelled');
+  assert.equal((await srv.console(['stat', '-c', '%a', '/etc/knockd.conf'])).stdout.trim(), '600', 'the door is root-only on the server');
+
+  // The sequence is in the keychain and nowhere in the client's files.
+  const listed = JSON.parse((await client.knocker(srv, ['list', '--json', '--show-sequence'])).stdout) as { name: string; sequence: string }[];
+  const sequence = listed.find((p) => p.name === 'web')?.sequence;
+  assert.ok(sequence && /:udp/.test(sequence) && /^\d+(:udp)?(,\d+(:udp)?){2,4}$/.test(sequence), `a 3-5 knock mixed sequence: ${sequence}`);
+  const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
+  for (const f of walk(path.join(client.dir, 'config'))) assert.equal(fs.readFileSync(f, 'utf8').includes(sequence), false, `${f} holds the sequence`);
+
+  await assertKnocked(client, srv, 'after setup');
+  await srv.reboot();
+  await assertKnocked(client, srv, 'after a reboot');
+
+  const again = await client.knocker(srv, client.setupArgs('web', srv));
+  assert.equal(again.code, 0, `setup again:\n${again.stderr}`);
+  assert.match(again.stderr, /knocking with profile web first/);
+  await assertKnocked(client, srv, 'after setup ran again');
+
+  const undo = await client.knocker(srv, ['setup', '--undo', 'web']);
+  assert.equal(undo.code, 0, `--undo:\n${undo.stderr}`);
+  assert.equal(await plainSshFrom(srv, OTHER), 0, 'after --undo, SSH is open to everyone');
+  assert.match((await srv.firewallCmd(['--permanent', '--list-services'])).stdout, /\bssh\b/);
+  assert.notEqual((await srv.console(['systemctl', 'is-active', 'knocker-agent'])).stdout.trim(), 'active');
+});
