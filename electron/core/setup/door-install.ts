@@ -47,7 +47,7 @@ export async function writeDoor(session: RemoteSession, agent: string, plan: Doo
     });
   }
   const backedUp = await session.runOk(
-    `if [ -e ${CONF} ]; then cp -p ${CONF} ${PREV}; if [ ! -e ${ORIGINAL_BACKUP} ]; then cp -p ${CONF} ${ORIGINAL_BACKUP}; echo backup; fi; else rm -f ${PREV}; fi; mv ${NEW} ${CONF}`,
+    `if [ -e ${CONF} ]; then cp -p ${CONF} ${PREV}; if [ ! -e ${ORIGINAL_BACKUP} ] && ! grep -q '^# /etc/knockd.conf, written by knocker setup' ${CONF}; then cp -p ${CONF} ${ORIGINAL_BACKUP}; echo backup; fi; else rm -f ${PREV}; fi; mv ${NEW} ${CONF}`,
     `replacing ${CONF}`,
   );
   return { hadConfig: existing !== undefined, backup: /backup/.test(backedUp) ? ORIGINAL_BACKUP : undefined };
