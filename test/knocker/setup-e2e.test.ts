@@ -89,3 +89,66 @@ test('knocker setup: a plain systemd server becomes a knocked one; survives a re
   assert.match((await srv.firewallCmd(['--permanent', '--list-services'])).stdout, /\bssh\b/);
   assert.notEqual((await srv.console(['systemctl', 'is-active', 'knocker-agent'])).stdout.trim(), 'active');
 });
+
+/** SSH is open to everyone (runtime and permanent) and setup left no agent running. */
+async function assertStillOpen(srv: SystemdServer, when: string): Promise<void> {
+  assert.equal(await plainSshFrom(srv, OTHER), 0, `${when}: SSH must stay open to everyone`);
+  assert.match((await srv.firewallCmd(['--list-services'])).stdout, /\bssh\b/, `${when}: runtime firewall`);
+  assert.match((await srv.firewallCmd(['--permanent', '--list-services'])).stdout, /\bssh\b/, `${when}: permanent firewall`);
+  assert.equal((await srv.console(['systemctl', 'is-active', 'knocker-setup-deadman.timer'])).stdout.trim(), 'inactive', `${when}: no dead-man switch left armed`);
+}
+
+test('knocker setup fails safely: wrong identity, no Node.js, knocks blocked upstream; SSH stays open each time', async (t) => {
+  const client = await startSetupClient();
+  t.after(() => client.stop());
+  const srv = await SystemdServer.up();
+  t.after(() => srv.down());
+  await runOk('ip', ['-n', srv.pair.cliNs, 'addr', 'add', `${OTHER}/24`, 'dev', srv.pair.cliIf]);
+
+  await t.test('a wrong identity: stops at the login, nothing changed', async () => {
+    const wrong = path.join(client.dir, 'wrong-key');
+    await runOk('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrong]);
+    const r = await client.knocker(srv, client.setupArgs('wrong', srv, wrong));
+    assert.equal(r.code, 10, r.stderr);
+    assert.match(r.stderr, /step "connect".*Permission denied/);
+    assert.match(r.stderr, /server now: unchanged/);
+    assert.equal((await srv.console(['sh', '-c', 'command -v knocker-agent || echo none'])).stdout.trim(), 'none', 'no agent installed');
+    await assertStillOpen(srv, 'after a wrong identity');
+  });
+
+  await t.test('no Node.js on the server: names it and the install command, nothing changed', async () => {
+    fs.renameSync(path.join(srv.root, 'usr/bin/node'), path.join(srv.root, 'usr/bin/node.aside'));
+    try {
+      const r = await client.knocker(srv, client.setupArgs('nonode', srv));
+      assert.equal(r.code, 10, r.stderr);
+      assert.match(r.stderr, /step "detect".*lacks Node\.js >= 16 \(no node found\)/);
+      assert.match(r.stderr, /apt-get install -y nodejs/);
+      assert.equal((await srv.console(['sh', '-c', 'command -v knocker-agent || echo none'])).stdout.trim(), 'none', 'no agent installed');
+      const listed = JSON.parse((await client.knocker(srv, ['list', '--json'])).stdout) as { name: string }[];
+      assert.equal(listed.some((p) => p.name === 'nonode'), false, 'no profile added');
+    } finally {
+      fs.renameSync(path.join(srv.root, 'usr/bin/node.aside'), path.join(srv.root, 'usr/bin/node'));
+    }
+    await assertStillOpen(srv, 'without Node.js');
+  });
+
+  await t.test('knocks dropped on the way: stops at the proof, before closing anything', async () => {
+    // Upstream loss: the client's veth drops every UDP packet and every TCP packet to a port above
+    // 1023 for the server (the door's ports), after the socket layer (the knocks "leave" fine).
+    const nft = (args: string[]) => runOk('ip', ['netns', 'exec', srv.pair.cliNs, 'nft', ...args]);
+    await nft(['add', 'table', 'netdev', 'upstream']);
+    await nft(['add', 'chain', 'netdev', 'upstream', 'out', `{ type filter hook egress device ${srv.pair.cliIf} priority 0; }`]);
+    await nft(['add', 'rule', 'netdev', 'upstream', 'out', 'ip', 'daddr', srv.address, 'udp', 'dport', '1-65535', 'drop']);
+    await nft(['add', 'rule', 'netdev', 'upstream', 'out', 'ip', 'daddr', srv.address, 'tcp', 'dport', '1024-65535', 'drop']);
+    try {
+      const r = await client.knocker(srv, client.setupArgs('blocked', srv));
+      assert.equal(r.code, 10, r.stderr);
+      assert.match(r.stderr, /step "prove".*opened nothing for 10\.77\.0\.2/);
+      assert.match(r.stderr, /nothing was closed/);
+      for (const step of ['Close SSH', 'Reconnect', 'Make it permanent']) assert.doesNotMatch(r.stderr, new RegExp(`ok ${step}`));
+    } finally {
+      await nft(['delete', 'table', 'netdev', 'upstream']);
+    }
+    await assertStillOpen(srv, 'after blocked knocks');
+  });
+});

@@ -124,8 +124,9 @@ export class RemoteSession {
         resolve(c ?? 255);
       });
     }).finally(() => fs.closeSync(fd));
-    const said = fs.readFileSync(log, 'utf8').trim();
-    const added = said.split('\n').find((l) => /Permanently added/.test(l));
+    const lines = fs.readFileSync(log, 'utf8').replace(/\r/g, '').split('\n').filter((l) => l.trim());
+    const added = lines.find((l) => /Permanently added/.test(l));
+    const said = lines.filter((l) => l !== added).join('\n');
     if (added) this.hostKeyNote = added.replace(/^Warning:\s*/, '').trim();
     if (code !== 0) {
       const who = `${this.target.user ? `${this.target.user}@` : ''}${this.target.host}:${this.target.port}`;
