@@ -3,7 +3,7 @@
 // headless keyring: setup exits 0; then SSH is closed to everyone who does not knock (checked
 // from a second client address), `knocker connect` gets in, the agent is active under systemd and
 // the permanent firewall no longer lists ssh; all of that still holds after poweroff + boot.
-// Running setup again (SSH closed now) is safe; --undo opens SSH again.
+// Running setup again (SSH closed now, and switching to a time door) is safe; --undo opens SSH again.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,10 +78,17 @@ test('knocker setup: a plain systemd server becomes a knocked one; survives a re
   await assertKnocked(client, srv, 'after a reboot');
 
   await closeKnockWindows(srv);
-  const again = await client.knocker(srv, client.setupArgs('web', srv));
+  // Again, SSH closed now, switching the profile to a time door: setup knocks its way in first,
+  // and its own proof step shows the time door's knock opening port 22 (the windows were closed).
+  const again = await client.knocker(srv, [...client.setupArgs('web', srv), '--time']);
   assert.equal(again.code, 0, `setup again:\n${again.stderr}`);
   assert.match(again.stderr, /knocking with profile web first/);
-  await assertKnocked(client, srv, 'after setup ran again');
+  assert.match(again.stderr, /ok Knock and log in through the door: knocked/);
+  assert.match((await srv.console(['cat', '/etc/knockd.conf'])).stdout, /Time_Secret_File = \/etc\/knocker-agent\/knocker-web\.secret/);
+  assert.equal((await srv.console(['stat', '-c', '%a', '/etc/knocker-agent/knocker-web.secret'])).stdout.trim(), '600');
+  const web = (JSON.parse((await client.knocker(srv, ['list', '--json'])).stdout) as { name: string; time?: { door: string } }[]).find((p) => p.name === 'web');
+  assert.equal(web?.time?.door, 'knocker-web', 'the profile is time-based now');
+  assert.equal(await plainSshFrom(srv, OTHER), 255, 'after setup ran again: still closed to others');
 
   const undo = await client.knocker(srv, ['setup', '--undo', 'web']);
   assert.equal(undo.code, 0, `--undo:\n${undo.stderr}`);
