@@ -27,6 +27,7 @@ import { KnockRuns } from './knock-runs.js';
 import type { MenuAction, MenuInput } from './menu-model.js';
 import type { PreferencesStore } from './preferences.js';
 import { ProfileActions } from './profile-actions.js';
+import { SetupActions } from './setup-actions.js';
 import type { RecentKnocks } from './recent-knocks.js';
 import { TrayDispatch } from './tray-dispatch.js';
 
@@ -57,6 +58,8 @@ export class DesktopApp {
   private readonly runs: KnockRuns;
   private readonly imports: ImportActions;
   private readonly tray: TrayDispatch;
+  /** "Set up a server...": knocker setup's core, steps pushed live. */
+  readonly setup: SetupActions;
   private readonly changeListeners = new Set<() => void>();
   private shortcutStatus: ShortcutStatusView = { accelerator: '', registered: false };
 
@@ -74,6 +77,7 @@ export class DesktopApp {
     this.runs = new KnockRuns({ ...common, prefs: this.prefs });
     this.profiles = new ProfileActions({ ...common, isBusy: (id) => this.runs.isBusy(id), forget: (id) => this.runs.forget(id) });
     this.imports = new ImportActions({ service: this.service, ...(opts.home ? { home: opts.home } : {}), listChanged: () => this.profiles.listChanged() });
+    this.setup = new SetupActions({ service: this.service, ports: this.ports, env, changed: () => this.profiles.listChanged() });
     this.tray = new TrayDispatch({ profiles: this.profiles, runs: this.runs, reach: this.reach, ports: this.ports, shortcut: () => this.shortcutStatus });
   }
 

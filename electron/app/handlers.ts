@@ -26,6 +26,10 @@ export function createHandlers(app: DesktopApp): Handlers {
       sshConfig: ({ sequence }) => app.importSshConfig(sequence),
       apply: ({ items, replace }) => app.applyImport(items, replace),
     },
+    setup: {
+      start: ({ runId, input }) => app.setup.start(runId, input),
+      undo: ({ name }) => app.setup.undo(name),
+    },
     prefs: {
       get: () => app.getPrefs(),
       set: ({ patch }) => app.setPrefs(patch),
