@@ -20,6 +20,8 @@ commands:
   import knockd FILE --host HOST                one profile per door of a knockd.conf
   import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
   import json FILE|-                            profiles exported by knocker export
+  import ansible INVENTORY [--vault-password-file F]
+                                                hosts of the knocker_agent Ansible role
   import-time TEXT|LINK|- --name NAME [--host HOST]
                                                 a time-based door, from what knocker-agent secret new
                                                 printed ("-": read it from stdin)
@@ -96,6 +98,7 @@ e.g. knocker connect web1 -- -L 8080:localhost:80 uptime. KNOCKER_SSH overrides 
   import: `usage: knocker import knockd FILE --host HOST [--prefix P] [--family F] [--replace] [--dry-run] [--json]
        knocker import ssh-config [FILE] [--sequence SEQ|-] [--only ALIAS,...] [--replace] [--dry-run] [--json]
        knocker import json FILE|- [--replace] [--dry-run] [--json]
+       knocker import ansible INVENTORY [--vault-password-file F] [--replace] [--dry-run] [--json]
        knocker import time TEXT|LINK|- --name NAME [--host HOST] [--replace] (see knocker import-time --help)
   --replace     update profiles of the same name (default: skip them)
   -n, --dry-run show what would be imported, change nothing
