@@ -215,6 +215,22 @@ export class SystemdServer {
     }, 10_000, 50);
   }
 
+  /**
+   * One more link, to a client namespace shared by several servers (a control machine reaching a
+   * fleet): veth kx<index> here (10.78.<index>.1/24) to ky<index> there (10.78.<index>.2/24).
+   * Returns the server's address on it. The link goes with the namespaces.
+   */
+  async linkClient(clientNs: string, index: number): Promise<string> {
+    const here = `kx${index}`;
+    const there = `ky${index}`;
+    await runOk('ip', ['link', 'add', here, 'netns', this.pair.srvNs, 'type', 'veth', 'peer', 'name', there, 'netns', clientNs]);
+    await runOk('ip', ['-n', this.pair.srvNs, 'addr', 'add', `10.78.${index}.1/24`, 'dev', here]);
+    await runOk('ip', ['-n', clientNs, 'addr', 'add', `10.78.${index}.2/24`, 'dev', there]);
+    await runOk('ip', ['-n', this.pair.srvNs, 'link', 'set', here, 'up']);
+    await runOk('ip', ['-n', clientNs, 'link', 'set', there, 'up']);
+    return `10.78.${index}.1`;
+  }
+
   /** Plain TCP connect from the client namespace: does the port answer within timeoutS? */
   async portAnswers(port: number, timeoutS = 3): Promise<boolean> {
     const argv = this.pair.exec('cli', ['timeout', String(timeoutS), 'bash', '-c', `exec 3<>/dev/tcp/${this.address}/${port}`]);
