@@ -1,6 +1,6 @@
 'use strict';
 // Shared machinery of bench/flood.js and bench/throughput.js: a lab (the project's own
-// server-agent/test/lab helpers, compiled), a daemon (knockd or knocker-agent) with the
+// knocker-lab, test/lab), a daemon (knockd or knocker-agent) with the
 // benchmark's knockd.conf, tcpreplay of generated SYN floods from the client namespace, and
 // per-run measurements (CPU from /proc, log lines counted as packets processed, peak RSS).
 //
@@ -12,18 +12,16 @@ const path = require('path');
 const { writeSynFlood } = require('./pcap-gen.js');
 const ps = require('./procstat.js');
 
-const LAB_DIR = path.resolve(__dirname, '../../server-agent/dist/test/lab');
-
+/**
+ * The project's lab (test/lab, package knocker-lab; built by `npm run build`).
+ * @returns {typeof import('knocker-lab')}
+ */
 function labModules() {
-  if (!fs.existsSync(path.join(LAB_DIR, 'netns-lab.js'))) {
-    throw new Error(`the lab helpers are not compiled (${LAB_DIR}): run  npx tsc -p server-agent  first`);
+  try {
+    return require('knocker-lab');
+  } catch (e) {
+    throw new Error(`the lab (knocker-lab) is not built: run  npm run build  first (${e.message})`);
   }
-  return {
-    netns: require(path.join(LAB_DIR, 'netns-lab.js')),
-    daemons: require(path.join(LAB_DIR, 'daemons.js')),
-    clients: require(path.join(LAB_DIR, 'clients.js')),
-    proc: require(path.join(LAB_DIR, 'proc.js')),
-  };
 }
 
 const FLOOD_PORT = 7000;
@@ -184,7 +182,7 @@ class BenchSession {
   /** A fresh lab (the previous one, if any, is removed first). */
   async newLab(prefix) {
     await this.endLab();
-    this.lab = await this.L.netns.NetnsLab.create(prefix);
+    this.lab = await this.L.NetnsLab.create(prefix);
     return this.lab;
   }
   async endLab() {
@@ -227,7 +225,7 @@ async function startDaemon(L, lab, kind, work) {
     statsFile = work.file(`agent-stats-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
     args.push('--stats-file', statsFile);
   }
-  const d = L.daemons.spawnDaemon(kind, lab, CONF, { args });
+  const d = L.spawnDaemon(kind, lab, CONF, { args });
   const log = d.file('flood.log');
   const end = Date.now() + 15000;
   for (;;) {
@@ -240,7 +238,7 @@ async function startDaemon(L, lab, kind, work) {
     if (/\] starting up, listening on /.test(text)) break;
     if (d.exitedAt !== null || Date.now() > end) {
       await d.stop('SIGKILL', 2000);
-      L.daemons.removeDir(d);
+      L.removeDir(d);
       throw new Error(`${kind} did not start: ${d.argv.join(' ')}\n--- stderr ---\n${d.stderr.slice(-3000)}\n--- log ---\n${text.slice(-3000)}`);
     }
     await sleep(25);
@@ -261,7 +259,7 @@ async function startDaemon(L, lab, kind, work) {
 async function warmUp(L, lab, daemon, pcaps) {
   const counter = new LogCounter(daemon.log, lab.cli4b);
   await replay(L, lab, pcaps.warm.file, { rate: 20000 });
-  await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000'], { fromAddr: lab.cli4b });
+  await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000'], { fromAddr: lab.cli4b });
   const end = Date.now() + 20000;
   while ((counter.poll() < WARM_SOURCES || !counter.legitOpen) && Date.now() < end) await sleep(100);
   await sleep(300);
@@ -321,7 +319,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
     knock = (async () => {
       await sleep(knockAtMs);
       const start = Date.now();
-      await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
+      await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
       return { start, end: Date.now() };
     })();
   }
@@ -358,7 +356,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
     const c0 = cpuOf(d.pid, helpers);
     const start = Date.now();
     againStart = start;
-    await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
+    await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
     const end = Date.now() + 10000;
     let at;
     while (at === undefined && Date.now() < end) {
@@ -385,7 +383,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
   // Opened by the knock sent during the flood: before the second (idle) knock started (the
   // daemon had caught up with its whole backlog by then).
   const opened = openedTimes(d, lab.cli4).find((t) => t < againStart);
-  L.daemons.removeDir(d); // its config, log (tens of MB at 1M) and command output
+  L.removeDir(d); // its config, log (tens of MB at 1M) and command output
   const processed = final.processed;
   const dTicks = final.mainTicks + final.helperTicks - (base.mainTicks + base.helperTicks);
   const dNs = final.mainNs + final.helperNs - (base.mainNs + base.helperNs);
@@ -500,7 +498,7 @@ async function measureTracked(L, lab, daemon, chunks, { rate = 20000, chunkTimeo
   }
   const mem = ps.memory(d.pid) ?? { hwmKiB: 0 };
   await d.stop('SIGTERM', 15000);
-  L.daemons.removeDir(d);
+  L.removeDir(d);
   return { kind: daemon.kind, chunks: out, seconds: (Date.now() - t0) / 1000, hwmKiB: mem.hwmKiB, lossless: out.every((c) => c.processed >= 0) && out.length === chunks.length && out[out.length - 1].processed >= sent };
 }
 

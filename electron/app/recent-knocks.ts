@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { configDir } from '../core/config-paths.js';
 import type { RecentKnockView } from '../shared/ipc-schema.js';
 

@@ -4,7 +4,7 @@
 
 import * as fs from 'fs';
 
-import { writeFileAtomic } from '../core/atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { KnockerError, errorText } from '../core/errors.js';
 import { importKnockdFile } from '../core/imports/knockd-import.js';
 import type { ImportItem, ImportReport } from '../core/profile-service.js';

@@ -19,6 +19,7 @@ import {
   settingsOf,
   validateDraft,
 } from './profile-schema.js';
+import { commandRunningOptions } from '../shared/ssh-command-options.js';
 import { ProfileStore } from './profile-store.js';
 import { KnockSecret, SEQUENCE_WORDING, SecretStore, TIME_SECRET_WORDING } from './secret-store.js';
 import { TimedSequence, timeSequenceAt } from './time-door.js';
@@ -203,6 +204,14 @@ export class ProfileService {
         continue;
       }
       const draft = r.draft;
+      const risky = commandRunningOptions(draft.ssh.options);
+      if (risky.length) {
+        report.invalid.push({
+          source: item.source,
+          problems: risky.map((o) => ({ field: `${item.fieldPrefix ?? ''}ssh.options[${o.index}]`, message: `${o.key} ${o.why}: an import does not take it (set it by hand in the editor if you trust it)` })),
+        });
+        continue;
+      }
       if (seen.some((n) => sameName(n, draft.name))) {
         report.skipped.push({ source: item.source, name: draft.name, reason: 'the same name appears earlier in this import' });
         continue;

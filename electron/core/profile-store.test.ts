@@ -7,7 +7,7 @@ import { KnockerError } from './errors.js';
 import { parseDraft, settingsOf } from './profile-schema.js';
 import { PROFILES_SCHEMA_VERSION, ProfileStore } from './profile-store.js';
 import { tempDir } from '../testing/temp-dir.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { configDir } from './config-paths.js';
 
 const profile = (name: string, id = name) => ({

@@ -11,7 +11,7 @@
 
 import * as fs from 'fs';
 
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { FieldProblem, KnockerError, ValidationError, errorText } from './errors.js';
 import { Profile, sameName, settingsOf, validateDraft } from './profile-schema.js';
 

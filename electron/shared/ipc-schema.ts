@@ -33,6 +33,16 @@ export interface ProfileView {
   timeBased?: boolean;
 }
 
+/** A time-based door's settings (never its secret): the window is floor(now / step). */
+export interface TimeDoorView {
+  door: string;
+  step: number;
+  length: number;
+  portLo: number;
+  portHi: number;
+  protocols: ProtoView[];
+}
+
 /** What a form sends: checked field by field by the core's validateDraft. */
 export type ProfileInputView = Record<string, unknown>;
 
@@ -132,6 +142,19 @@ export interface ImportReportView {
   invalid: { source: string; problems: { field: string; message: string }[] }[];
 }
 
+/** Whether this desktop shows the tray icon; without one, how to get one or what to do instead. */
+export interface TrayView {
+  shown: boolean;
+  advice?: string;
+}
+
+/** The profile file cannot be read (corrupt, written by a newer Knocker, unreadable). */
+export interface ProfilesProblemView {
+  message: string;
+  file: string;
+  hint?: string;
+}
+
 export interface AppStateView {
   version: string;
   platform: string;
@@ -139,6 +162,9 @@ export interface AppStateView {
   reachability: Record<string, ReachView>;
   /** Runs in progress, by profile id. */
   busy: Record<string, RunMode>;
+  tray?: TrayView;
+  /** Set while the profile file cannot be read: the settings window says so and offers to move it aside. */
+  profilesProblem?: ProfilesProblemView;
 }
 
 /** "Set up a server...": what the form sends (checked again by the core). */
@@ -225,8 +251,12 @@ export const ipcSchema = {
     add: invoke<{ input: ProfileInputView }, ProfileView>(obj({ input: profileInput }), SETTINGS),
     edit: invoke<{ name: string; patch: ProfileInputView }, ProfileView>(obj({ name, patch: profileInput }), SETTINGS),
     remove: invoke<{ name: string }, ProfileView>(obj({ name }), SETTINGS),
+    /** A time-based profile's door settings, for the editor (the secret stays in the keychain). */
+    timeDoor: invoke<{ name: string }, TimeDoorView>(obj({ name }), SETTINGS),
     /** Puts the profile's ssh command on the clipboard and returns it. */
     copySshCommand: invoke<{ name: string }, { command: string }>(obj({ name })),
+    /** An unreadable profile file is renamed (kept beside, never deleted) so that Knocker starts with an empty list. */
+    moveAside: invoke<{}, { movedTo: string }>(none, SETTINGS),
   },
   knock: {
     /** Knock, wait for the SSH port, open ssh in the user's terminal. */
@@ -249,6 +279,11 @@ export const ipcSchema = {
     /** Hosts of the user's ~/.ssh/config. */
     sshConfig: invoke<{ sequence?: string }, ImportPreviewView>(obj({ sequence: optional(str({ max: 1024 })) }), SETTINGS),
     apply: invoke<{ items: ProfileInputView[]; replace: boolean }, ImportReportView>(obj({ items: list(profileInput, 500), replace: bool }), SETTINGS),
+    /** A time-based profile from what `knocker-agent secret new` printed (text or knocker://time-door link). */
+    time: invoke<{ text: string; name: string; host?: string; replace: boolean }, ProfileView>(
+      obj({ text: str({ max: 8192 }), name, host: optional(str({ max: 255 })), replace: bool }),
+      SETTINGS,
+    ),
   },
   setup: {
     /** Turn a plain server into a knocked one (core/setup); steps arrive as `setup` events. */

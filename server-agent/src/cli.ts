@@ -6,12 +6,12 @@ import { parseArgs, usage, AgentOptions } from './daemon/cli-options.js';
 import { loadKnockdConfig, formatProblem } from './config/knockd-config.js';
 import { lintKnockdConfigFile } from './config/config-lint.js';
 import { Agent, StartupError } from './daemon/agent.js';
-import { chosenInterfaces, missingInterfaceErrors } from './daemon/interface-choice.js';
-import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './daemon/pid-file.js';
+import { chosenInterfaces, missingInterfaceErrors } from './capture/interface-choice.js';
+import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './process/pid-file.js';
 import { KnockdConfig } from './types.js';
-import { notifyReady, notifyStopping } from './daemon/systemd-notify.js';
-import { secretCommand } from './daemon/secret-command.js';
-import { tuneHeapForDaemon } from './daemon/heap-tuning.js';
+import { notifyReady, notifyStopping } from './process/systemd-notify.js';
+import { secretCommand } from './time-doors/secret-command.js';
+import { tuneHeapForDaemon } from './process/heap-tuning.js';
 
 export const VERSION = '0.1.0';
 const DAEMON_CHILD_ENV = 'KNOCKER_AGENT_DAEMON_CHILD';

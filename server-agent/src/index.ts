@@ -33,6 +33,11 @@ export type { TimeSequenceSpec } from './time-doors/time-sequence.js';
 export { SECRET_BYTES, newSecret, encodeSecret, decodeSecret, shareLink, shareText, parseShare } from './time-doors/time-secret.js';
 export type { TimeDoorShare } from './time-doors/time-secret.js';
 
+// The one atomic-file writer (temporary file, fsync, rename, fsync of the directory), shared
+// with the app's profile and preference files.
+export { writeFileAtomic } from './state/atomic-file.js';
+export type { AtomicWriteOptions } from './state/atomic-file.js';
+
 // fwknop-compatible Single Packet Authorization (issue 17; fwknop-spa.md): the one definition
 // of the protocol, for the agent's SPA doors and the app's SPA profiles.
 export { SpaError, type SpaRejectCode } from './spa/spa-error.js';

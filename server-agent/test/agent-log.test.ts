@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AgentLog, logStamp } from '../src/log/agent-log.js';
-import { CaptureCounters } from '../src/daemon/stats-file.js';
+import { CaptureCounters } from '../src/state/stats-file.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

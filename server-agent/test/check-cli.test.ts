@@ -340,6 +340,16 @@ describe('knocker-agent --check on safe configurations', () => {
   });
 });
 
+describe('knocker-agent --check on misspelt directives', () => {
+  it("knockd's and knocker-agent's own directives get the same \"did you mean\" (exit 1)", () => {
+    const r = check('[options]\n  Interface = lo\n[openSSH]\n  sequence = 7000,8000,9000\n  tcpflags = syn\n  Opne = 22/tcp\n  Start_Comand = /bin/true\n', ['-i', 'lo'], 'host');
+    assert.equal(r.status, 1);
+    assert.ok(r.lines.some((l) => /^F:6: syntax error: "Opne = 22\/tcp" is not a known directive in a door section .*did you mean Open\?/.test(l)), r.lines.join('\n'));
+    assert.ok(r.lines.some((l) => /^F:7: syntax error: "Start_Comand = \/bin\/true" is not a known directive .*did you mean Start_Command\?/.test(l)), r.lines.join('\n'));
+    assert.equal(r.lines[r.lines.length - 1], summary(undefined, 2, 0));
+  });
+});
+
 describe('knocker-agent --check and local services', () => {
   it('a knock port where a service listens, without tcpflags = syn', async () => {
     const server = net.createServer();

@@ -12,7 +12,7 @@ import { encodeSecret, decodeSecret, parseShare, shareLink, shareText, writeNewS
 import { TimeDoorWindows } from '../src/time-doors/time-door-windows.js';
 import { formatSequence } from '../src/config/sequence-grammar.js';
 import { parseKnockdConfig } from '../src/config/knockd-config.js';
-import { secretCommand } from '../src/daemon/secret-command.js';
+import { secretCommand } from '../src/time-doors/secret-command.js';
 import { Door } from '../src/types.js';
 
 const SECRET = Buffer.from([...Array(32).keys()]);

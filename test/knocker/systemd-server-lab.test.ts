@@ -6,8 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 
-import { run } from './lab/proc.js';
-import { SystemdServer } from './lab/systemd-server.js';
+import { SystemdServer, run } from 'knocker-lab';
 
 test('systemd server lab: boots Debian 12 with systemd, sshd, firewalld; survives a reboot; cleans up', async (t) => {
   const srv = await SystemdServer.up();
@@ -20,7 +19,7 @@ test('systemd server lab: boots Debian 12 with systemd, sshd, firewalld; survive
   const major = Number((await srv.sshOk('node --version')).trim().replace(/^v/, '').split('.')[0]);
   assert.ok(major >= 16, `node ${major} on the server`);
   await srv.sshOk('command -v tcpdump');
-  assert.deepEqual((await srv.sshOk('ls /sys/class/net')).trim().split(/\s+/).sort(), ['ks0', 'lo'], "the container's /sys shows its own interfaces");
+  assert.deepEqual((await srv.sshOk('ls /sys/class/net')).trim().split(/\s+/).sort(), [srv.pair.srvIf, 'lo'].sort(), "the container's /sys shows its own interfaces");
   assert.match((await srv.firewallCmd(['--list-services'])).stdout, /\bssh\b/, 'the default zone allows ssh');
 
   await srv.sshOk('firewall-cmd --permanent --add-port=4444/tcp && echo kept > /root/marker');
@@ -29,6 +28,6 @@ test('systemd server lab: boots Debian 12 with systemd, sshd, firewalld; survive
   assert.match((await srv.firewallCmd(['--list-ports'])).stdout, /4444\/tcp/, 'the permanent port is back after the reboot');
 
   await srv.down();
-  assert.equal((await run('ip', ['netns', 'list'])).stdout.includes(srv.pair.srvNs), false, 'server namespace deleted');
+  assert.equal((await run(['ip', 'netns', 'list'])).stdout.includes(srv.pair.srvNs), false, 'server namespace deleted');
   assert.equal(fs.readFileSync('/proc/mounts', 'utf8').includes(srv.root), false, 'overlay unmounted');
 });

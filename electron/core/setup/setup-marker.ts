@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { writeFileAtomic } from '../atomic-file.js';
+import { writeFileAtomic } from 'knocker-agent';
 import { configDir, PlatformInfo } from '../config-paths.js';
 
 export interface SetupMarker {

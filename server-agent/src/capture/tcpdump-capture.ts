@@ -17,43 +17,22 @@
 //   'stats'   (s: CaptureStats)    the "N packets dropped by kernel" figures tcpdump prints when
 //                                  it exits (it prints them on SIGTERM and on most errors).
 //
+// The parts: tcpdump-binary.ts (finding tcpdump, --immediate-mode), tcpdump-process.ts (one
+// child: pcap stream, read coalescing, stderr), swap-deduper.ts (filter swaps without duplicates).
+// This file is the supervisor: start, ready, restart with backoff, filter swaps, stop.
+//
 // setFilter() swaps filters without losing or duplicating packets: the new tcpdump is started,
 // its packets are held back until it is 'ready' and the old one has been stopped and drained;
-// then the new one's packets that the old one already delivered are dropped. Measured (Linux
-// 6.x, TPACKET_V3): two capture sockets stamp the same packet 5-8 us apart, each taking its own
-// time (here the newer socket, served first, stamps earlier; that order is a kernel detail).
-// The plain rule "drop the new one's packets stamped <= the old one's last" therefore rests on
-// that order, and it also drops packets that only the new filter admits. We match copies by
-// their frame bytes instead (each copy cancels one delivery of the old capture), looking only
-// at new packets stamped no later than the old one's last timestamp plus a slack (250 ms); if
-// that bookkeeping overflows (200k packets during one swap) we fall back to the plain rule.
-// A packet only the new filter admits, captured while the old one still ran, is delivered
-// after the old one's last packet (slightly out of order) rather than lost.
-//
-// Read coalescing: tcpdump -U writes every packet on its own, so at moderate rates (a 20k
-// packets/s flood) Node woke up, read and dispatched about one packet per read, and that fixed
-// cost per wake-up (~25 us) was most of the agent's CPU per packet. After a small read (under
-// 16 KiB, ~230 records) the pipe is therefore left unread for `coalesceMs` (default 2 ms): a lone
-// packet is delivered at once, and whatever arrives during the pause is read in one go when it
-// ends (the kernel pipe holds it). After a big read there is no pause: the agent is behind, and
-// pausing then would cap the rate it can follow (one 64 KiB read per pause) and make tcpdump
-// block on the full pipe while the kernel's capture ring overflows. This uses the stream's
-// internal handle (readStop/readStart); where a Node release lacks them, reads are simply not
-// coalesced.
+// then the new one's packets that the old one already delivered are dropped (swap-deduper.ts).
 
-import { spawn, execFile } from 'child_process';
-import type { ChildProcess } from 'child_process';
 import { EventEmitter } from 'events';
-import { accessSync, statSync, constants as fsConstants } from 'fs';
-import { delimiter, join } from 'path';
 import type { Packet } from '../types.js';
-import { PcapStreamParser, PcapStreamError } from './pcap-stream.js';
-import { decodeFrame } from './packet-decoder.js';
+import { SwapDeduper } from './swap-deduper.js';
+import { TCPDUMP_NOT_FOUND, detectImmediateMode, findTcpdump, isExecutableFile } from './tcpdump-binary.js';
+import { CaptureExit, SinkMode, TcpdumpOwner, TcpdumpProcess, parseTcpdumpStats } from './tcpdump-process.js';
 
 /** How long the old and the new tcpdump both run when the filter changes (below the deduper's 250 ms). */
 const SWAP_OVERLAP_MS = 100;
-
-export const TCPDUMP_NOT_FOUND = 'tcpdump not found: install it (yum install tcpdump / apt-get install tcpdump)';
 
 export interface TcpdumpCaptureOptions {
   /** tcpdump binary; default: the first `tcpdump` on PATH, /usr/sbin, /sbin, /usr/bin, /bin. */
@@ -79,26 +58,6 @@ export interface TcpdumpCaptureOptions {
   coalesceMs?: number;
 }
 
-export interface CaptureExit {
-  iface: string;
-  pid: number | undefined;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** tcpdump's stderr without the "listening on" and statistics lines. */
-  stderr: string;
-  /** Why it ended: we stopped it, it was replaced by a setFilter, it never got ready, or it died. */
-  reason: 'stopped' | 'replaced' | 'failed' | 'died';
-}
-
-export interface CaptureStats {
-  iface: string;
-  pid: number | undefined;
-  captured?: number;
-  receivedByFilter?: number;
-  droppedByKernel?: number;
-  droppedByInterface?: number;
-}
-
 export class CaptureError extends Error {
   readonly stderr: string;
   readonly code: number | null;
@@ -112,353 +71,22 @@ export class CaptureError extends Error {
   }
 }
 
-const SEARCH_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin'];
-
-function isExecutableFile(p: string): boolean {
-  try {
-    accessSync(p, fsConstants.X_OK);
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Absolute path of tcpdump on PATH or the usual sbin folders, or null. */
-export function findTcpdump(envPath: string | undefined = process.env.PATH): string | null {
-  const dirs = (envPath ?? '').split(delimiter).filter((d) => d !== '');
-  for (const d of SEARCH_DIRS) if (!dirs.includes(d)) dirs.push(d);
-  for (const d of dirs) {
-    const p = join(d, 'tcpdump');
-    if (isExecutableFile(p)) return p;
-  }
-  return null;
-}
-
-const immediateModeCache = new Map<string, Promise<boolean | null>>();
-
-/**
- * Whether `tcpdump --help` mentions --immediate-mode; null if tcpdump could not be run at all
- * (the capture itself then reports why). Cached per binary and prefix.
- */
-export function detectImmediateMode(tcpdumpPath: string, command: string[] = []): Promise<boolean | null> {
-  const key = JSON.stringify([...command, tcpdumpPath]);
-  let p = immediateModeCache.get(key);
-  if (!p) {
-    const argv = [...command, tcpdumpPath, '--help'];
-    p = new Promise<boolean | null>((resolve) => {
-      execFile(argv[0], argv.slice(1), { timeout: 10000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-        // tcpdump prints its usage on stderr and exits 0 (older ones exit 1 on --help): the
-        // text is what counts.
-        const text = String(stdout) + String(stderr);
-        const code = err ? (err as NodeJS.ErrnoException).code : undefined;
-        if (code === 'ENOENT' || code === 'EACCES' || /exec of .* failed/.test(text) || text.trim() === '') {
-          immediateModeCache.delete(key);
-          resolve(null);
-          return;
-        }
-        resolve(/--immediate-mode/.test(text));
-      });
-    });
-    immediateModeCache.set(key, p);
-  }
-  return p;
-}
-
-/** Parse tcpdump's exit statistics from its stderr text. */
-export function parseTcpdumpStats(text: string): Omit<CaptureStats, 'iface' | 'pid'> | null {
-  const out: Omit<CaptureStats, 'iface' | 'pid'> = {};
-  let any = false;
-  const grab = (re: RegExp): number | undefined => {
-    const m = re.exec(text);
-    if (!m) return undefined;
-    any = true;
-    return Number(m[1]);
-  };
-  out.captured = grab(/^(\d+) packets? captured$/m);
-  out.receivedByFilter = grab(/^(\d+) packets? received by filter$/m);
-  out.droppedByKernel = grab(/^(\d+) packets? dropped by kernel$/m);
-  out.droppedByInterface = grab(/^(\d+) packets? dropped by interface$/m);
-  for (const k of Object.keys(out) as (keyof typeof out)[]) if (out[k] === undefined) delete out[k];
-  return any ? out : null;
-}
-
-/** Reads at least this big mean the agent is behind: no coalescing pause after them. */
-const COALESCE_BELOW_BYTES = 16384;
-
-const STATS_LINE = /^\d+ packets? (captured|received by filter|dropped by kernel|dropped by interface)$/;
-const MAX_STDERR = 16384;
-
-/**
- * Drops, from the packets of a new tcpdump, the copies of packets the old one already
- * delivered (see the file comment). Exported for tests.
- */
-export class SwapDeduper {
-  /** Frame bytes (latin1) -> how many times the old capture delivered them. */
-  private readonly seen = new Map<string, number>();
-  private recorded = 0;
-  private overflow = false;
-  private lastOldTs = -Infinity;
-  private done = false;
-  /** Copies dropped so far. */
-  dropped = 0;
-
-  constructor(
-    private readonly slackMs = 250,
-    private readonly maxEntries = 200000,
-  ) {}
-
-  /** A packet the old capture delivered. */
-  recordOld(p: Packet, frame: Buffer): void {
-    if (p.timestampMs > this.lastOldTs) this.lastOldTs = p.timestampMs;
-    if (this.overflow) return;
-    if (++this.recorded > this.maxEntries) {
-      this.overflow = true;
-      this.seen.clear();
-      return;
-    }
-    const k = frame.toString('latin1');
-    this.seen.set(k, (this.seen.get(k) ?? 0) + 1);
-  }
-
-  /** The key to keep with a held-back packet of the new capture. */
-  static key(frame: Buffer): string {
-    return frame.toString('latin1');
-  }
-
-  /** True if this packet of the new capture is a copy of one the old capture delivered. */
-  isDuplicate(p: Packet, key: string): boolean {
-    if (this.done) return false;
-    if (p.timestampMs > this.lastOldTs + this.slackMs) {
-      // Past the window: nothing later can be a copy.
-      this.done = true;
-      this.seen.clear();
-      return false;
-    }
-    if (this.overflow) {
-      if (p.timestampMs <= this.lastOldTs) {
-        this.dropped++;
-        return true;
-      }
-      return false;
-    }
-    const n = this.seen.get(key);
-    if (n === undefined) return false;
-    if (n <= 1) this.seen.delete(key);
-    else this.seen.set(key, n - 1);
-    this.dropped++;
-    return true;
-  }
-
-  /** True once no later packet can be a copy. */
-  get finished(): boolean {
-    return this.done || (!this.overflow && this.seen.size === 0 && this.recorded > 0);
-  }
-}
-
-type SinkMode = 'deliver' | 'hold' | 'dedupe';
-
-/** The parts of Node's internal pipe handle that read coalescing uses. */
-interface PipeHandle {
-  reading?: boolean;
-  readStop?(): number;
-  readStart?(): number;
-}
-
-/** One tcpdump process. */
-class Worker {
-  readonly child: ChildProcess;
-  readonly parser: PcapStreamParser;
-  readonly closed: Promise<void>;
-  ready = false;
-  /** We asked it to end (stop or swap): its exit is not a loss. */
-  expected = false;
-  exitReason: CaptureExit['reason'] | null = null;
-  stderrText = '';
-  private stderrLine = '';
-  streamError: PcapStreamError | null = null;
-  lastTs = -Infinity;
-  /** How decoded packets are handled. */
-  mode: SinkMode;
-  held: Array<[Packet, string]> = [];
-  /** When set, every delivered packet is also recorded here (old capture during a swap). */
-  recorder: SwapDeduper | null = null;
-  /** When in 'dedupe' mode. */
-  deduper: SwapDeduper | null = null;
-  private killTimer: NodeJS.Timeout | null = null;
-  /** A coalescing pause of the stdout reads is in progress. */
-  private holding = false;
-  code: number | null = null;
-  signal: NodeJS.Signals | null = null;
-  spawnError: NodeJS.ErrnoException | null = null;
-
-  constructor(
-    readonly owner: TcpdumpCapture,
-    argv: string[],
-    mode: SinkMode,
-    private readonly killTimeoutMs: number,
-    private readonly coalesceMs: number = 0,
-  ) {
-    this.mode = mode;
-    this.parser = new PcapStreamParser((lt, frame, ts) => this.onRecord(lt, frame, ts));
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.closed = new Promise<void>((resolve) => {
-      this.child.once('error', (err: NodeJS.ErrnoException) => {
-        // Only a spawn failure (ENOENT, EACCES: no pid) ends the worker; a failed kill() does not.
-        if (this.child.pid === undefined) {
-          this.spawnError = err;
-          resolve();
-        }
-      });
-      this.child.once('close', (code, signal) => {
-        this.code = code;
-        this.signal = signal;
-        resolve();
-      });
-    }).then(() => {
-      if (this.killTimer) clearTimeout(this.killTimer);
-    });
-    const out = this.child.stdout;
-    const err = this.child.stderr;
-    if (out) out.on('data', (chunk: Buffer) => this.onStdout(chunk));
-    if (err) {
-      err.setEncoding('utf8');
-      err.on('data', (text: string) => this.onStderr(text));
-    }
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  private onStdout(chunk: Buffer): void {
-    try {
-      this.parser.push(chunk);
-    } catch (err) {
-      if (!(err instanceof PcapStreamError)) throw err; // a 'packet' listener threw
-      if (this.streamError === null) {
-        this.streamError = err;
-        this.kill();
-      }
-    } finally {
-      if (chunk.length < COALESCE_BELOW_BYTES) this.holdReads();
-    }
-  }
-
-  /** Read coalescing (see the file comment): stop reading the pipe for coalesceMs. */
-  private holdReads(): void {
-    if (this.coalesceMs <= 0 || this.holding) return;
-    const out = this.child.stdout as unknown as { _handle?: PipeHandle | null } | null;
-    const h = out?._handle;
-    // Only while the stream itself believes it is reading (not paused by backpressure): it
-    // then never calls readStart on its own, so the one below cannot collide with it.
-    if (!h || h.reading !== true || typeof h.readStop !== 'function' || typeof h.readStart !== 'function') return;
-    if (h.readStop() !== 0) return;
-    this.holding = true;
-    setTimeout(() => {
-      this.holding = false;
-      // A stream closed or paused meanwhile restarts (or not) by itself.
-      if (out?._handle === h && h.reading === true && h.readStart) h.readStart();
-    }, this.coalesceMs);
-  }
-
-  private onRecord(linkType: number, frame: Buffer, ts: number): void {
-    if (!this.ready) this.owner.workerReady(this);
-    const p = decodeFrame(linkType, frame, ts);
-    if (p === null) return;
-    if (ts > this.lastTs) this.lastTs = ts;
-    if (this.mode === 'hold') {
-      this.held.push([p, SwapDeduper.key(frame)]);
-      return;
-    }
-    if (this.mode === 'dedupe') {
-      const d = this.deduper as SwapDeduper;
-      if (d.isDuplicate(p, SwapDeduper.key(frame))) {
-        this.owner.duplicatesDropped++;
-        return;
-      }
-      if (d.finished) {
-        this.mode = 'deliver';
-        this.deduper = null;
-      }
-    }
-    if (this.recorder !== null) this.recorder.recordOld(p, frame);
-    this.owner.deliver(p);
-  }
-
-  private onStderr(text: string): void {
-    let s = this.stderrLine + text;
-    let nl: number;
-    while ((nl = s.indexOf('\n')) >= 0) {
-      this.onStderrLine(s.slice(0, nl));
-      s = s.slice(nl + 1);
-    }
-    this.stderrLine = s;
-  }
-
-  private onStderrLine(line: string): void {
-    if (line.includes('listening on')) {
-      if (!this.ready) this.owner.workerReady(this);
-      return;
-    }
-    // e.g. "tcpdump: WARNING: ...": tcpdump goes on; pass it on now rather than at exit.
-    if (line.startsWith('tcpdump: WARNING')) this.owner.emit('warning', line);
-    if (this.stderrText.length < MAX_STDERR) this.stderrText += line + '\n';
-  }
-
-  /** Flush a partial last stderr line (at exit). */
-  finishStderr(): void {
-    if (this.stderrLine !== '') {
-      this.onStderrLine(this.stderrLine);
-      this.stderrLine = '';
-    }
-  }
-
-  /** stderr without the statistics and informational lines. */
-  errorText(): string {
-    const lines: string[] = [];
-    for (const l of this.stderrText.split('\n')) {
-      if (l === '' || STATS_LINE.test(l) || /^tcpdump: data link type /.test(l)) continue;
-      lines.push(l);
-    }
-    return lines.join('\n');
-  }
-
-  kill(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null || this.spawnError) return;
-    try {
-      this.child.kill('SIGTERM');
-    } catch {
-      /* already gone */
-    }
-    if (this.killTimer === null) {
-      this.killTimer = setTimeout(() => {
-        try {
-          this.child.kill('SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }, this.killTimeoutMs);
-      this.killTimer.unref();
-    }
-  }
-}
-
 /**
  * tcpdump-based capture on one interface. See the file comment for the events. Listen for
  * 'error' and 'lost'. A 'packet' listener that throws is not swallowed (it surfaces as an
  * uncaught exception from the stdout handler); the pcap stream stays in sync.
  */
-export class TcpdumpCapture extends EventEmitter {
+export class TcpdumpCapture extends EventEmitter implements TcpdumpOwner {
   readonly options: Readonly<Required<Omit<TcpdumpCaptureOptions, 'tcpdumpPath' | 'immediateMode'>>> & {
     tcpdumpPath?: string;
     immediateMode?: boolean;
   };
   private ifaceName = '';
   private currentFilter = '';
-  private current: Worker | null = null;
-  private pending: Worker | null = null;
+  private current: TcpdumpProcess | null = null;
+  private pending: TcpdumpProcess | null = null;
   /** Workers being stopped (replaced), still draining. */
-  private draining = new Set<Worker>();
+  private draining = new Set<TcpdumpProcess>();
   private started = false;
   private stopped = true;
   /** A ready worker is current: 'lost' flips it off, the next 'ready' on. */
@@ -582,9 +210,9 @@ export class TcpdumpCapture extends EventEmitter {
     return filter === '' ? this.argsBase.slice() : [...this.argsBase, filter];
   }
 
-  private spawnWorker(filter: string, mode: SinkMode): Worker {
+  private spawnWorker(filter: string, mode: SinkMode): TcpdumpProcess {
     const argv = this.commandLine(filter) as string[];
-    const w = new Worker(this, argv, mode, this.options.killTimeoutMs, this.options.coalesceMs);
+    const w = new TcpdumpProcess(this, argv, mode, this.options.killTimeoutMs, this.options.coalesceMs);
     const timer = setTimeout(() => {
       if (!w.ready && !w.expected) {
         w.stderrText += `tcpdump did not start listening within ${this.options.readyTimeoutMs} ms\n`;
@@ -610,7 +238,7 @@ export class TcpdumpCapture extends EventEmitter {
   }
 
   /** @internal Called by a worker when it starts capturing. */
-  workerReady(w: Worker): void {
+  workerReady(w: TcpdumpProcess): void {
     if (w.ready) return;
     w.ready = true;
     if (w === this.pending) {
@@ -639,7 +267,7 @@ export class TcpdumpCapture extends EventEmitter {
     this.emit('packet', p);
   }
 
-  private workerClosed(w: Worker): void {
+  private workerClosed(w: TcpdumpProcess): void {
     w.finishStderr();
     const errText = w.errorText();
     let reason: CaptureExit['reason'];
@@ -688,7 +316,7 @@ export class TcpdumpCapture extends EventEmitter {
     this.scheduleRestart();
   }
 
-  private describeFailure(w: Worker, errText: string): CaptureError {
+  private describeFailure(w: TcpdumpProcess, errText: string): CaptureError {
     if (w.spawnError) {
       const e = w.spawnError;
       if (e.code === 'ENOENT' || e.code === 'EACCES') {
@@ -826,7 +454,7 @@ export class TcpdumpCapture extends EventEmitter {
       clearTimeout(this.restartTimer);
       this.restartTimer = null;
     }
-    const all: Worker[] = [];
+    const all: TcpdumpProcess[] = [];
     if (this.current) all.push(this.current);
     if (this.pending) all.push(this.pending);
     for (const w of this.draining) all.push(w);

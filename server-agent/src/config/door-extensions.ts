@@ -7,23 +7,11 @@ import * as path from 'path';
 import { Door, FirewallBackend, GlobalOptions, Knock } from '../types.js';
 import { DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from '../time-doors/time-sequence.js';
 import { readSecretFile } from '../time-doors/time-secret.js';
+import { EXTENSION_DOOR_KEYS, EXTENSION_OPTION_KEYS } from './directives.js';
 
 export const DEFAULT_OPEN_SECONDS = 30;
 /** firewalld and nft take whole seconds; a day is the longest window we allow. */
 export const MAX_OPEN_SECONDS = 86400;
-
-export const EXTENSION_DOOR_KEYS: Record<string, string> = {
-  OPEN: 'Open',
-  OPEN_SECONDS: 'Open_Seconds',
-  FIREWALL: 'Firewall',
-  ZONE: 'Zone',
-  TIME_SECRET_FILE: 'Time_Secret_File',
-  TIME_STEP: 'Time_Step',
-  TIME_LENGTH: 'Time_Length',
-  TIME_PORTS: 'Time_Ports',
-  TIME_PROTOCOLS: 'Time_Protocols',
-};
-export const EXTENSION_OPTION_KEYS: Record<string, string> = { STATEDIR: 'StateDir' };
 
 type Report = (line: number, message: string, hint?: string) => void;
 
@@ -81,7 +69,7 @@ export function readDoorExtension(key: string, value: string, door: Door, line: 
 }
 
 export function readOptionExtension(key: string, value: string, options: GlobalOptions, line: number, error: Report): boolean {
-  if (key !== 'STATEDIR') return false;
+  if (!(key in EXTENSION_OPTION_KEYS)) return false;
   if (value === '') error(line, 'StateDir is empty', 'give a directory, e.g. StateDir = /var/lib/knocker-agent');
   else options.stateDir = value;
   return true;

@@ -7,6 +7,8 @@
 // trailing comma as a port-0 knock...) are accepted too, with a warning saying how they are read.
 
 import { checkDoorExtension, readDoorExtension, readOptionExtension } from './door-extensions.js';
+import { KNOCKD_DOOR_KEYS as DOOR_KEYS, KNOCKD_OPTION_KEYS as OPTION_KEYS } from './directives.js';
+import { directiveOutsideHint, doorKeyHint, noEqualsHint, optionsKeyHint, sequenceHint } from './problem-hints.js';
 import * as fs from 'fs';
 import * as path from 'path';
 import { isIP } from 'net';
@@ -49,28 +51,6 @@ export const DEFAULT_CMD_TIMEOUT = 10;
 export const DOOR_NAME_MAX_BYTES = 127;
 /** knockd keeps the interface name in char[32]. */
 export const INTERFACE_MAX_BYTES = 31;
-
-const OPTION_KEYS: Record<string, string> = {
-  LOGFILE: 'LogFile',
-  PIDFILE: 'PidFile',
-  INTERFACE: 'Interface',
-};
-
-const DOOR_KEYS: Record<string, string> = {
-  SEQUENCE: 'Sequence',
-  ONE_TIME_SEQUENCES: 'One_Time_Sequences',
-  SEQ_TIMEOUT: 'Seq_Timeout',
-  TIMEOUT: 'Timeout',
-  START_COMMAND: 'Start_Command',
-  COMMAND: 'Command',
-  START_COMMAND_6: 'Start_Command_6',
-  COMMAND_6: 'Command_6',
-  CMD_TIMEOUT: 'Cmd_Timeout',
-  STOP_COMMAND: 'Stop_Command',
-  STOP_COMMAND_6: 'Stop_Command_6',
-  TCPFLAGS: 'TCPFlags',
-  TARGET: 'Target',
-};
 
 const FLAG_NAMES = Object.keys(TCP_FLAG_BITS) as TcpFlagName[];
 
@@ -494,75 +474,4 @@ function canonicalIPv6(addr: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function directiveOutsideHint(text: string, line: number): string | undefined {
-  if (line === 1 && text.startsWith('\uFEFF')) {
-    return 'the file starts with a UTF-8 byte order mark (BOM), which knockd reads as part of the first line; save the file without it';
-  }
-  if (text.startsWith('[')) return 'a section header must end with "]" and cannot carry a trailing comment';
-  return undefined;
-}
-
-function noEqualsHint(text: string, key: string): string | undefined {
-  if (text.startsWith('[')) return 'a section header must end with "]" and cannot carry a trailing comment; put comments on their own line starting with "#"';
-  if (text.startsWith(';')) return '";" does not start a comment in knockd; start comment lines with "#"';
-  const first = asciiUpper(key.split(/[ \t\v\f]/)[0]);
-  const known = DOOR_KEYS[first] ?? OPTION_KEYS[first];
-  if (known) return `write ${known} = VALUE`;
-  return undefined;
-}
-
-function optionsKeyHint(key: string, keyText: string): string | undefined {
-  if (DOOR_KEYS[key]) return `${keyText} belongs in a door section such as [openSSH], not in [options]`;
-  const s = suggest(key, OPTION_KEYS);
-  if (s) return `did you mean ${s}?`;
-  return '[options] knows only LogFile, PidFile, Interface and UseSyslog';
-}
-
-function doorKeyHint(key: string, keyText: string, doorName: string): string | undefined {
-  if (asciiLower(cTrim(doorName)) === 'options' && OPTION_KEYS[key]) {
-    return `[${doorName}] is a door; only the exact lowercase [options] holds ${keyText}`;
-  }
-  if (OPTION_KEYS[key]) return `${keyText} belongs in the [options] section`;
-  const s = suggest(key, DOOR_KEYS);
-  if (s) return `did you mean ${s}?`;
-  return undefined;
-}
-
-function sequenceHint(err: string): string | undefined {
-  if (err.startsWith('port ')) return 'ports go from 0 to 65535';
-  if (err.startsWith('unknown protocol')) return 'write items as PORT or PORT:tcp or PORT:udp';
-  if (err.startsWith('too many')) return 'use at most 32 knocks';
-  return undefined;
-}
-
-/** A known key within edit distance 2 (ignoring '_'), for "did you mean" hints. */
-function suggest(key: string, known: Record<string, string>): string | undefined {
-  const k = key.replace(/_/g, '');
-  let best: string | undefined;
-  let bestD = 3;
-  for (const [upper, display] of Object.entries(known)) {
-    const d = editDistance(k, upper.replace(/_/g, ''));
-    if (d < bestD) {
-      bestD = d;
-      best = display;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
 }

@@ -1,23 +1,25 @@
-// The running daemon: wires capture -> decode -> doors -> commands and logs, and owns reload
-// and shutdown. Everything here is plumbing; the behaviour lives in the modules it wires.
+// The running daemon: wires capture -> decode -> doors -> actions (commands, firewall) -> state
+// and logs; it owns reload and shutdown. Everything here is plumbing; the behaviour lives in the
+// modules it wires.
 import { performance } from 'perf_hooks';
 import * as path from 'path';
-import { KnockdConfig, Door, Packet } from '../types.js';
+import { KnockdConfig, Packet } from '../types.js';
 import { AgentOptions } from './cli-options.js';
 import { AgentLog, LogTargets } from '../log/agent-log.js';
 import { DoorState, ResetReason } from '../doors/door-state.js';
 import { Attempt } from '../doors/attempt-list.js';
 import { ReverseDns } from '../doors/reverse-dns.js';
-import { CommandRunner } from '../commands/command-runner.js';
+import { CommandRunner } from '../actions/command-runner.js';
 import { loadKnockdConfig, formatProblem } from '../config/knockd-config.js';
 import { buildCaptureFilter } from '../capture/bpf-filter.js';
-import { TcpdumpCapture, CaptureStats } from '../capture/tcpdump-capture.js';
+import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
+import type { CaptureStats } from '../capture/tcpdump-process.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
-import { debugPacketLine } from './debug-lines.js';
-import { OpenJournal, DEFAULT_STATE_DIR, entryKey } from '../firewall/open-journal.js';
-import { FirewallOpener } from '../firewall/firewall-opener.js';
-import { DoorCatalog } from './door-catalog.js';
-import { CaptureCounters } from './stats-file.js';
+import { debugPacketLine } from '../log/debug-lines.js';
+import { ExpiryJournal, DEFAULT_STATE_DIR, entryKey } from '../state/expiry-journal.js';
+import { FirewallOpener } from '../actions/firewall-opener.js';
+import { DoorCatalog } from '../doors/door-catalog.js';
+import { CaptureCounters } from '../state/stats-file.js';
 
 /** A start-up failure: one line for the user, exit status 1. */
 export class StartupError extends Error {}
@@ -30,7 +32,7 @@ export class Agent {
   private config: KnockdConfig;
   private readonly doors: DoorState;
   private readonly commands: CommandRunner;
-  private readonly journal: OpenJournal;
+  private readonly journal: ExpiryJournal;
   private readonly opener: FirewallOpener;
   private readonly dns?: ReverseDns;
   private catalog: DoorCatalog;
@@ -50,7 +52,7 @@ export class Agent {
     this.config = config;
     this.log = new AgentLog(this.logTargets(config));
     const stateDir = path.resolve(config.options.stateDir ?? opts.stateDir ?? DEFAULT_STATE_DIR);
-    this.journal = OpenJournal.forConfig(stateDir, config.file);
+    this.journal = ExpiryJournal.forConfig(stateDir, config.file);
     this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit', journal: this.journal });
     this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();

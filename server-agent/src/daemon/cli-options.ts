@@ -3,6 +3,8 @@
 // unique long-option prefixes (--conf). Additions: several -i, --check, --max-attempts,
 // --state-dir, --stats-file.
 // Difference: an unknown option is an error with exit 1 (knockd prints usage and exits 0).
+// node:util's parseArgs splits the arguments; prefixes and our messages are a thin layer on top.
+import * as util from 'util';
 
 export interface AgentOptions {
   interfaces: string[];
@@ -80,47 +82,79 @@ export function defaultOptions(): AgentOptions {
   };
 }
 
-export function parseArgs(argv: readonly string[]): { options: AgentOptions } | { error: string } {
-  const o = defaultOptions();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      if (i + 1 < argv.length) return { error: `unexpected argument "${argv[i + 1]}"` };
-      break;
-    }
+/** The tokens of node:util's parseArgs (Node >= 16.17) that we read; @types/node 16 has no typings for it. */
+type ArgToken =
+  | { kind: 'option'; name: string; rawName: string; index: number; value: string | undefined; inlineValue: boolean | undefined }
+  | { kind: 'positional'; value: string; index: number }
+  | { kind: 'option-terminator'; index: number };
+type ParseArgv = (config: {
+  args: string[];
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  strict: boolean;
+  allowPositionals: boolean;
+  tokens: true;
+}) => { tokens: ArgToken[] };
+const parseArgv = (util as unknown as { parseArgs: ParseArgv }).parseArgs;
+
+const PARSE_OPTIONS = Object.fromEntries(SPECS.map((s) => [s.long, { type: s.value ? ('string' as const) : ('boolean' as const), ...(s.short ? { short: s.short } : {}) }]));
+
+function longCandidates(name: string): OptionSpec[] {
+  const exact = SPECS.find((s) => s.long === name);
+  return exact ? [exact] : SPECS.filter((s) => s.long.startsWith(name));
+}
+
+/**
+ * getopt_long accepts any unique prefix of a long option (--conf, --log); parseArgs does not, so
+ * this thin layer writes each such prefix out before parseArgs sees it. It skips option values
+ * the way getopt does (-c --log reads "--log" as the file), so a value is never rewritten.
+ */
+function expandLongPrefixes(argv: readonly string[]): string[] {
+  const out = [...argv];
+  for (let i = 0; i < out.length; i++) {
+    const arg = out[i];
+    if (arg === '--') break;
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq < 0 ? undefined : eq);
-      const exact = SPECS.find((s) => s.long === name);
-      const candidates = exact ? [exact] : SPECS.filter((s) => s.long.startsWith(name));
-      if (name === '' || candidates.length === 0) return { error: `unknown option "${arg}"` };
-      if (candidates.length > 1) return { error: `option "${arg}" is ambiguous (${candidates.map((s) => '--' + s.long).join(', ')})` };
-      const spec = candidates[0];
-      let value = '';
-      if (spec.value) {
-        if (eq >= 0) value = arg.slice(eq + 1);
-        else if (i + 1 < argv.length) value = argv[++i];
-        else return { error: `option "--${spec.long}" needs a value ${spec.value}` };
-      } else if (eq >= 0) return { error: `option "--${spec.long}" takes no value` };
-      const err = spec.apply(o, value);
-      if (err) return { error: err };
+      const found = name === '' ? [] : longCandidates(name);
+      if (found.length !== 1) continue; // parseArgs passes it on as unknown; the walk below says why
+      out[i] = `--${found[0].long}${eq < 0 ? '' : arg.slice(eq)}`;
+      if (found[0].value && eq < 0) i++;
     } else if (arg.startsWith('-') && arg.length > 1) {
-      for (let j = 1; j < arg.length; j++) {
-        const spec = SPECS.find((s) => s.short === arg[j]);
-        if (!spec) return { error: `unknown option "-${arg[j]}"` };
-        let value = '';
-        if (spec.value) {
-          if (j + 1 < arg.length) value = arg.slice(j + 1);
-          else if (i + 1 < argv.length) value = argv[++i];
-          else return { error: `option "-${spec.short}" needs a value ${spec.value}` };
-          j = arg.length;
-        }
-        const err = spec.apply(o, value);
-        if (err) return { error: err };
-      }
-    } else {
-      return { error: `unexpected argument "${arg}" (knocker-agent takes options only; see -h)` };
+      const at = [...arg.slice(1)].findIndex((c) => SPECS.find((s) => s.short === c)?.value !== undefined);
+      if (at === arg.length - 2) i++; // the value-taking letter ends the group: its value is the next argument
     }
+  }
+  return out;
+}
+
+export function parseArgs(argv: readonly string[]): { options: AgentOptions } | { error: string } {
+  const args = expandLongPrefixes(argv);
+  // strict: false so that an unknown option comes back as a token and gets our message.
+  const { tokens } = parseArgv({ args, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  const o = defaultOptions();
+  let terminated = false;
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') {
+      terminated = true;
+      continue;
+    }
+    if (t.kind === 'positional') {
+      return { error: terminated ? `unexpected argument "${t.value}"` : `unexpected argument "${t.value}" (knocker-agent takes options only; see -h)` };
+    }
+    const long = t.rawName.startsWith('--');
+    const spec = SPECS.find((s) => s.long === t.name && (long || s.short === t.rawName.slice(1)));
+    if (!spec) {
+      const arg = long ? args[t.index] : t.rawName;
+      const name = long ? arg.slice(2, arg.includes('=') ? arg.indexOf('=') : undefined) : '';
+      const candidates = long && name !== '' ? longCandidates(name) : [];
+      if (candidates.length > 1) return { error: `option "${arg}" is ambiguous (${candidates.map((s) => '--' + s.long).join(', ')})` };
+      return { error: `unknown option "${arg}"` };
+    }
+    if (spec.value && t.value === undefined) return { error: `option "${t.rawName}" needs a value ${spec.value}` };
+    if (!spec.value && t.value !== undefined) return { error: `option "--${spec.long}" takes no value` };
+    const err = spec.apply(o, t.value ?? '');
+    if (err) return { error: err };
   }
   return { options: o };
 }

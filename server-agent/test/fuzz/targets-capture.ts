@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as net from 'net';
 import { FuzzTarget, Rng, mutateBytes } from './fuzz-kit.js';
 import { PcapStreamParser, PcapStreamError, MAX_RECORD_LENGTH } from '../../src/capture/pcap-stream.js';
-import { decodeFrame, decodeStats, ipv6ToString } from '../../src/capture/packet-decoder.js';
+import { decodeFrame, decodeStats, ipv6ToString } from '../../src/decode/packet-decoder.js';
 import type { Packet } from '../../src/types.js';
 
 const LINK_TYPES = [1, 1, 1, 113, 276, 101, 12, 14, 0, 108];

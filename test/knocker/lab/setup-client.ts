@@ -6,11 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { REPO_ROOT } from './door-daemon.js';
-import { KeyringSession, startKeyring } from './keyring-session.js';
+import { ExecResult, KeyringSession, REPO_ROOT, run, startKeyring } from 'knocker-lab';
+import type { SystemdServer } from 'knocker-lab';
+
 import { knocker } from './knocker-cli.js';
-import { RunResult, runOk } from './proc.js';
-import type { SystemdServer } from './systemd-server.js';
 
 export interface SetupClient {
   dir: string;
@@ -20,7 +19,7 @@ export interface SetupClient {
   /** The agent tarball. */
   tarball: string;
   /** `knocker ARGS` in the client namespace of `srv`. */
-  knocker(srv: SystemdServer, args: readonly string[], timeoutMs?: number): Promise<RunResult>;
+  knocker(srv: SystemdServer, args: readonly string[], timeoutMs?: number): Promise<ExecResult>;
   /** The `knocker setup` command line for `srv`, with this client's ssh options. */
   setupArgs(name: string, srv: SystemdServer, identity?: string): string[];
   stop(): Promise<void>;
@@ -32,7 +31,7 @@ let built: string | undefined;
 export async function agentTarball(): Promise<string> {
   if (built && fs.existsSync(built)) return built;
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-pkg-'));
-  await runOk('bash', [path.join(REPO_ROOT, 'scripts', 'package-agent.sh'), '--out', out], { timeoutMs: 180_000 });
+  await run(['bash', path.join(REPO_ROOT, 'scripts', 'package-agent.sh'), '--out', out], { timeoutMs: 180_000 });
   const tgz = fs.readdirSync(out).find((f) => /^knocker-agent-.*\.tar\.gz$/.test(f));
   if (!tgz) throw new Error(`scripts/package-agent.sh wrote no tarball into ${out}`);
   built = path.join(out, tgz);
