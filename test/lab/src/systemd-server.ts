@@ -42,8 +42,34 @@ export async function ensureRootfs(say: (line: string) => void = (l) => process.
   for (const tool of ['debootstrap', 'systemd-nspawn']) {
     if ((await run(['sh', '-c', `command -v ${tool}`], { allowFail: true })).code !== 0) throw new Error(`${tool} is missing: run scripts/install-deps.sh (packages debootstrap, systemd-container)`);
   }
-  say(`lab: building the Debian 12 server root file system in ${ROOTFS} (debootstrap, about a minute; cached for later runs)`);
   fs.mkdirSync(LAB_CACHE, { recursive: true });
+  // One builder at a time (test files run in parallel processes): a lock folder with its PID.
+  const lock = `${ROOTFS}.lock`;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      const holder = Number((() => { try { return fs.readFileSync(path.join(lock, 'pid'), 'utf8'); } catch { return '0'; } })());
+      if (holder && !pidAlive(holder)) fs.rmSync(lock, { recursive: true, force: true });
+      else {
+        say(`lab: waiting for process ${holder || '?'} to finish building ${ROOTFS}`);
+        await waitFor(`${ROOTFS} built by process ${holder}`, () => fs.existsSync(path.join(ROOTFS, 'usr', 'sbin', 'sshd')) || !fs.existsSync(lock), 20 * 60_000, 500);
+        if (fs.existsSync(path.join(ROOTFS, 'usr', 'sbin', 'sshd'))) return ROOTFS;
+      }
+    }
+  }
+  try {
+    return await buildRootfs(say);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildRootfs(say: (line: string) => void): Promise<string> {
+  if (fs.existsSync(path.join(ROOTFS, 'usr', 'sbin', 'sshd'))) return ROOTFS;
+  say(`lab: building the Debian 12 server root file system in ${ROOTFS} (debootstrap, about a minute; cached for later runs)`);
   const tmp = `${ROOTFS}.new.${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const log = path.join(LAB_CACHE, 'debootstrap.log');
