@@ -57,7 +57,7 @@ test('knocker setup: a plain systemd server becomes a knocked one; survives a re
   for (const step of ['Log in with ssh', 'Check the server', 'Install knocker-agent', 'Write the door', 'Start knocker-agent', 'Knock and log in through the door', 'Close SSH to everyone else', 'Reconnect through a knock', 'Make it permanent']) {
     assert.match(r.stderr, new RegExp(`ok ${step.replace(/[()]/g, '\\$&')}`), `step "${step}" reported ok`);
   }
-  assert.match(r.stderr, /first contact, the server's key was accepted/, 'the new host key is shown');
+  assert.match(r.stderr, /first contact, the server's key was accepted: .*ED25519.*\(256 SHA256:[A-Za-z0-9+/]{43}\)/, 'the new host key is shown with its fingerprint');
   assert.equal((await run(['ssh-keygen', '-F', srv.address, '-f', client.knownHosts], { allowFail: true })).code, 0, "the server's key is in the user's known_hosts");
   assert.equal((await srv.console(['systemctl', 'is-active', 'knocker-setup-deadman.timer'])).stdout.trim(), 'inactive', 'dead-man switch cancelled');
   assert.equal((await srv.console(['stat', '-c', '%a', '/etc/knockd.conf'])).stdout.trim(), '600', 'the door is root-only on the server');

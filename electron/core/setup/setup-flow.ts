@@ -97,7 +97,15 @@ export async function runSetup(o: SetupOptions): Promise<SetupResult> {
 
   const session = await step('connect', async () => {
     const s = await connectOrKnock(o, target, (m) => emit('connect', 'info', m));
-    return { value: s, message: `logged in as ${o.user ?? 'the default user'} on ${o.host}:${o.port}${s.hostKeyNote ? `; first contact, the server's key was accepted: ${s.hostKeyNote}` : ''}` };
+    let key = '';
+    if (s.hostKeyNote) {
+      // First contact: show the fingerprint of the key ssh just recorded, as the server states it.
+      const type = /\(([A-Z0-9-]+)\)/.exec(s.hostKeyNote)?.[1]?.toLowerCase() ?? '';
+      const fp = await s.run('for f in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf "$f"; done 2>/dev/null');
+      const line = fp.stdout.split('\n').find((l) => type && l.toLowerCase().includes(`(${type})`));
+      key = `; first contact, the server's key was accepted: ${s.hostKeyNote}${line ? ` (${line.split(' ').slice(0, 2).join(' ')})` : ''}`;
+    }
+    return { value: s, message: `logged in as ${o.user ?? 'the default user'} on ${o.host}:${o.port}${key}` };
   }, undefined, `check the host, the port and the key (--identity); nothing on the server changed`);
 
   try {
