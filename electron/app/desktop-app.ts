@@ -5,7 +5,7 @@
 // and the unit tests. This file composes the parts and keeps preferences and the shortcut:
 //   profile-actions.ts  the servers (views, add, edit, remove, copy the ssh command)
 //   knock-runs.ts       knocks from start to end, with their notices
-//   import-actions.ts   knockd.conf and ~/.ssh/config imports
+//   import-actions.ts   knockd.conf, ~/.ssh/config and ~/.fwknoprc imports
 //   tray-dispatch.ts    the tray menu's input and its actions
 
 import type { ReachabilityMonitor } from '../core/probe/reachability.js';
@@ -192,6 +192,12 @@ export class DesktopApp {
   }
   applyImport(items: ProfileInputView[], replace: boolean): Promise<ImportReportView> {
     return this.imports.apply(items, replace);
+  }
+  importFwknoprc(text?: string, fileName?: string): ImportPreviewView {
+    return this.imports.fwknoprc(text, fileName);
+  }
+  applyFwknoprc(names: string[], replace: boolean, text?: string, fileName?: string): Promise<ImportReportView> {
+    return this.imports.applyFwknoprc(names, replace, text, fileName);
   }
 
   // ---- the tray (tray-dispatch.ts) -------------------------------------------------------------------

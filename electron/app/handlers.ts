@@ -29,6 +29,8 @@ export function createHandlers(app: DesktopApp): Handlers {
       sshConfig: ({ sequence }) => app.importSshConfig(sequence),
       apply: ({ items, replace }) => app.applyImport(items, replace),
       time: (args) => importTimeDoor(app, args),
+      fwknoprc: ({ text, fileName }) => app.importFwknoprc(text, fileName),
+      applyFwknoprc: ({ names, replace, text, fileName }) => app.applyFwknoprc(names, replace, text, fileName),
     },
     setup: {
       start: ({ runId, input }) => app.setup.start(runId, input),

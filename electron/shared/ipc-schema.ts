@@ -31,6 +31,17 @@ export interface ProfileView {
   hasSequence: boolean;
   /** A time-based door: the sequence is derived from the keychain's secret and the clock at knock time. */
   timeBased?: boolean;
+  /** An SPA door (fwknop): its non-secret settings; its keys stay in the keychain and never come back. */
+  spa?: SpaView;
+}
+
+/** An SPA door's settings as the profile file holds them (allowIp: `source` or an IPv4 address). */
+export interface SpaView {
+  port: number;
+  access: string;
+  allowIp: string;
+  fwTimeout?: number;
+  username?: string;
 }
 
 /** A time-based door's settings (never its secret): the window is floor(now / step). */
@@ -282,6 +293,16 @@ export const ipcSchema = {
     /** A time-based profile from what `knocker-agent secret new` printed (text or knocker://time-door link). */
     time: invoke<{ text: string; name: string; host?: string; replace: boolean }, ProfileView>(
       obj({ text: str({ max: 8192 }), name, host: optional(str({ max: 255 })), replace: bool }),
+      SETTINGS,
+    ),
+    /**
+     * SPA profiles from a .fwknoprc (its text, or ~/.fwknoprc read by main). The preview carries
+     * no key; applyFwknoprc reads the file again in main and imports the chosen stanzas, keys
+     * straight into the keychain.
+     */
+    fwknoprc: invoke<{ text?: string; fileName?: string }, ImportPreviewView>(obj({ text: optional(str({ max: 512 * 1024 })), fileName: optional(str({ max: 255 })) }), SETTINGS),
+    applyFwknoprc: invoke<{ text?: string; fileName?: string; names: string[]; replace: boolean }, ImportReportView>(
+      obj({ text: optional(str({ max: 512 * 1024 })), fileName: optional(str({ max: 255 })), names: list(name, 500), replace: bool }),
       SETTINGS,
     ),
   },

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DoorState, DoorEvents, flagsMatch } from '../src/doors/door-state.js';
 import { Door, Knock, Packet, TCP_FLAG_BITS } from '../src/types.js';
+import { inOrder, prng, sweepOrder } from './sweep-pcap.js';
 
 const SERVER = '10.66.0.1';
 const OTHER_LOCAL = '10.66.0.60';
@@ -322,5 +323,134 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.opened().length, 1);
     m.state.expireDue(m.at() + 5000);
     assert.equal(m.state.size, 0);
+  });
+});
+
+describe('strict doors: a port scan is not a knock (issue 13)', () => {
+  const SYN = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
+  const strictDoor = (name: string, seq: string, extra: Partial<Door> = {}) => door(name, seq, { strict: true, tcpFlags: SYN, ...extra });
+
+  it('a port in no sequence, knocked between two knocks, resets the attempt', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000')]);
+    m.knock('10.66.0.2', [7000, 22, 8000, 9000]);
+    assert.equal(m.opened().length, 0);
+    assert.ok(m.log.includes('10.66.0.2: s: reset (wrong port)'), m.log.join('\n'));
+    m.knock('10.66.0.2', [7000, 8000, 9000]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME'], 'the right knock still opens');
+  });
+
+  it('any UDP datagram resets it; TCP segments failing its TCPFlags (an open connection) do not', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000')]);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 53, { proto: 'udp' }));
+    m.knock('10.66.0.2', [8000, 9000]);
+    assert.equal(m.opened().length, 0, 'a UDP datagram to port 53 reset the TCP knock');
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 22, { flags: TCP_FLAG_BITS.ACK })); // the ssh session already open
+    m.send(pkt('10.66.0.2', 22, { flags: TCP_FLAG_BITS.ACK | TCP_FLAG_BITS.PSH }));
+    m.knock('10.66.0.2', [8000, 9000]);
+    assert.equal(m.opened().length, 1);
+  });
+
+  it('only packets to this host count: another destination, or a local one for a Target door, does not reset', () => {
+    const m = machine([strictDoor('s', '7000,8000'), strictDoor('vip', '6000,6001', { target: '10.66.0.99' })]);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 443, { dst: '10.66.0.77' }));
+    m.send(pkt('10.66.0.2', 8000));
+    m.send(pkt('10.66.0.3', 6000, { dst: '10.66.0.99' }));
+    m.send(pkt('10.66.0.3', 443, { dst: SERVER }));
+    m.send(pkt('10.66.0.3', 6001, { dst: '10.66.0.99' }));
+    assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME', '10.66.0.3: vip: OPEN SESAME']);
+  });
+
+  it('a classic door beside a strict one keeps knockd\'s rule: ports in no sequence are invisible to it', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000'), door('c', '7100,8100,9100', { tcpFlags: SYN })]);
+    m.knock('10.66.0.2', [7100, 22, 8100, 5353, 9100]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: c: OPEN SESAME']);
+  });
+
+  it('random full sweeps: the classic door opens when its ports come up in order, the strict door never', () => {
+    // Two agents, one door each (with both in one, a packet to either door's ports resets the other).
+    const strictSeq = [7000, 8000, 9000];
+    const classicSeq = [7100, 8100, 9100];
+    const strictM = machine([strictDoor('strict', strictSeq.join(','), { seqTimeout: 3600 })]);
+    const classicM = machine([door('classic', classicSeq.join(','), { tcpFlags: SYN, seqTimeout: 3600 })]);
+    const rand = prng(13);
+    let classicExpected = 0;
+    let strictWouldOpen = 0;
+    for (let s = 0; s < 24; s++) {
+      const sweep = sweepOrder(rand);
+      if (inOrder(sweep, classicSeq)) classicExpected++;
+      if (inOrder(sweep, strictSeq)) strictWouldOpen++;
+      const src = `10.67.0.${s + 1}`; // one scanner per sweep
+      for (const port of sweep) {
+        strictM.send(pkt(src, port), 0);
+        classicM.send(pkt(src, port), 0);
+      }
+    }
+    assert.ok(classicExpected > 0 && strictWouldOpen > 0, `seed: the sweeps must hold both sequences in order (classic ${classicExpected}, strict ${strictWouldOpen})`);
+    assert.equal(classicM.opened().length, classicExpected);
+    assert.equal(strictM.opened().length, 0, `${strictWouldOpen} of the 24 sweeps hold 7000, 8000, 9000 in order`);
+  });
+
+  it('a time door is strict: every window\'s attempt resets on a port that is not its next knock', () => {
+    const time = { secretFile: 'x', step: 30, length: 3, portLo: 30000, portHi: 30255, protocols: ['tcp' as const], line: 1 };
+    const w1 = door('t', '30001,30002,30003', { time, tcpFlags: SYN });
+    const w2 = door('t', '30001,30100,30101', { time, tcpFlags: SYN });
+    const m = machine([w1, w2]);
+    m.knock('10.66.0.2', [30001, 30150, 30002, 30003]);
+    m.knock('10.66.0.3', [30001, 30100, 30150, 30101]);
+    assert.equal(m.opened().length, 0, m.log.join('\n'));
+    m.knock('10.66.0.2', [30001, 30002, 30003]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: t: OPEN SESAME']);
+  });
+});
+
+describe('attempts survive a spoofed flood (issue 13)', () => {
+  const spoofed = (i: number) => `100.64.${(i >> 8) & 255}.${i & 255}`;
+
+  it('a flood of first knocks larger than the cap never evicts a source that knocked further', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 8000));
+    for (let i = 0; i < 1000; i++) m.send(pkt(spoofed(i), 7000), 0);
+    assert.equal(m.state.size, 100);
+    m.send(pkt('10.66.0.2', 9000));
+    assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
+  });
+
+  it('a slow knocker whose first knock survives until its second opens, whatever the flood after it', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
+    m.send(pkt('10.66.0.2', 7000));
+    for (let i = 0; i < 90; i++) m.send(pkt(spoofed(i), 7000), 0); // fewer than the cap between knock 1 and 2
+    m.send(pkt('10.66.0.2', 8000));
+    for (let i = 90; i < 5000; i++) m.send(pkt(spoofed(i), 7000), 0);
+    m.send(pkt('10.66.0.2', 9000));
+    assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
+  });
+
+  it('when attempts that got further fill the table, a new first knock is refused, not one of them evicted', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 3);
+    for (const src of ['10.66.0.2', '10.66.0.3', '10.66.0.4']) m.knock(src, [7000, 8000]);
+    m.send(pkt(spoofed(1), 7000));
+    assert.equal(m.state.size, 3);
+    assert.equal(m.state.attemptsOf(spoofed(1)).length, 0);
+    assert.ok(!m.log.some((l) => l.endsWith('reset (evicted)')), m.log.join('\n'));
+    for (const src of ['10.66.0.2', '10.66.0.3', '10.66.0.4']) m.send(pkt(src, 9000));
+    assert.equal(m.opened().length, 3);
+    m.send(pkt(spoofed(1), 7000));
+    assert.equal(m.state.attemptsOf(spoofed(1)).length, 1, 'room again once they are done');
+  });
+
+  it('eviction and expiry keep both lists consistent through a long flood', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 5 })], 1000);
+    for (let i = 0; i < 20000; i++) {
+      const src = spoofed(i % 3000);
+      m.send(pkt(src, i % 7 === 0 ? 8000 : 7000), 0);
+    }
+    assert.ok(m.state.size <= 1000);
+    m.state.expireDue(m.at() + 5000);
+    assert.equal(m.state.size, 0);
+    assert.equal(m.state.nextDeadline(), undefined);
   });
 });

@@ -276,6 +276,7 @@ describe('§1.3 door keys and defaults', () => {
       seqTimeout: 25,
       cmdTimeout: 10,
       tcpFlags: { set: 0, clear: 0 },
+      strict: false,
     });
   });
   it('reads every key', () => {
@@ -295,6 +296,7 @@ describe('§1.3 door keys and defaults', () => {
       stopCommand6: 'close6 %IP%',
       tcpFlags: { set: TCP_FLAG_BITS.SYN, clear: 0 },
       target: '192.0.2.1',
+      strict: false,
     });
   });
   it('aliases: Timeout, Command and Command_6', () => {

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { Refusal, fakeApi, profile } from '../test/fake-api';
+import { Refusal, fakeApi, profile } from '../../testing/fake-api';
 import ImportPanel from './ImportPanel.svelte';
 
 const candidate = (name: string, exists = false) => ({ key: `f:${name}`, name, host: 'srv', source: `knockd.conf:3 [${name}]`, notes: ['family set to ipv4'], hasSequence: true, exists, input: { name, host: 'srv', sequence: '7000' } });

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { Refusal, fakeApi, profile, tick } from '../test/fake-api';
+import { Refusal, fakeApi, profile, tick } from '../../testing/fake-api';
 import ServerEditor from './ServerEditor.svelte';
 
 const type = (testId: string, value: string) => fireEvent.input(screen.getByTestId(testId), { target: { value } });

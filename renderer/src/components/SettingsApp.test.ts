@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Refusal, fakeApi, profile, tick } from '../test/fake-api';
+import { Refusal, fakeApi, profile, tick } from '../../testing/fake-api';
 import SettingsApp from './SettingsApp.svelte';
 
 afterEach(() => delete document.documentElement.dataset.theme);

@@ -1,8 +1,8 @@
 // A window API for component tests: the real createApi (so the same channels and shapes as in
 // Electron) over a transport whose answers each test decides. Records every call; emit() pushes
 // an event as main would.
-import { createApi } from '../../../electron/shared/ipc-schema';
-import type { IpcErrorView, KnockerApi, PreferencesView, ProfileView } from '../../../electron/shared/ipc-schema';
+import { createApi } from '../../electron/shared/ipc-schema';
+import type { IpcErrorView, KnockerApi, PreferencesView, ProfileView } from '../../electron/shared/ipc-schema';
 
 export class Refusal {
   constructor(readonly error: IpcErrorView) {}
