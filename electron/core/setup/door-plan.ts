@@ -87,7 +87,9 @@ export function doorSection(plan: DoorPlan, opts: SectionOptions): string {
   } else {
     lines.push(`  Sequence     = ${formatSequence(plan.sequence ?? [])}`);
   }
-  lines.push('  Seq_Timeout  = 10', '  TCPFlags     = syn', `  Open         = ${opts.sshPort}/tcp`, `  Open_Seconds = ${OPEN_SECONDS}`, '  Firewall     = firewalld');
+  // Strict: a packet to any other port in the middle of the knock resets it (a scan cannot
+  // stumble through); TCPFlags keeps the knocker's own open connections from doing so.
+  lines.push('  Seq_Timeout  = 10', '  TCPFlags     = syn', '  Strict_Sequence = yes', `  Open         = ${opts.sshPort}/tcp`, `  Open_Seconds = ${OPEN_SECONDS}`, '  Firewall     = firewalld');
   if (opts.zone) lines.push(`  Zone         = ${opts.zone}`);
   return `${lines.join('\n')}\n`;
 }
