@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       firewalld nftables dbus openssh-server openssh-client
-      rpm systemd
+      rpm systemd systemd-container debootstrap ansible
       gnome-keyring libsecret-1-dev libsecret-tools g++ make
       chromium iputils-ping fonts-dejavu-core
       faketime

@@ -33,6 +33,7 @@ import { LaunchIntent, firstWindow } from './launch.js';
 import type { MenuAction, MenuInput } from './menu-model.js';
 import type { PreferencesStore } from './preferences.js';
 import { ProfileActions } from './profile-actions.js';
+import { SetupActions } from './setup-actions.js';
 import { moveProfilesAside, profilesProblem } from './profiles-recovery.js';
 import type { RecentKnocks } from './recent-knocks.js';
 import { SshConfigActions } from './ssh-config-actions.js';
@@ -66,6 +67,8 @@ export class DesktopApp {
   private readonly imports: ImportActions;
   private readonly tray: TrayDispatch;
   readonly sshConfig: SshConfigActions;
+  /** "Set up a server...": knocker setup's core, steps pushed live. */
+  readonly setup: SetupActions;
   private readonly changeListeners = new Set<() => void>();
   private shortcutStatus: ShortcutStatusView = { accelerator: '', registered: false };
   private trayView: TrayView = { shown: true };
@@ -90,6 +93,7 @@ export class DesktopApp {
     this.runs = new KnockRuns({ ...common, prefs: this.prefs });
     this.profiles = new ProfileActions({ ...common, isBusy: (id) => this.runs.isBusy(id), forget: (id) => this.runs.forget(id), aliasCommand: (p) => this.sshConfig.sshCommand(p) });
     this.imports = new ImportActions({ service: this.service, ...(opts.home ? { home: opts.home } : {}), listChanged: () => this.profiles.listChanged() });
+    this.setup = new SetupActions({ service: this.service, ports: this.ports, env, changed: () => this.profiles.listChanged() });
     this.tray = new TrayDispatch({ profiles: this.profiles, runs: this.runs, reach: this.reach, ports: this.ports, shortcut: () => this.shortcutStatus });
   }
 

@@ -32,6 +32,10 @@ export function createHandlers(app: DesktopApp): Handlers {
       fwknoprc: ({ text, fileName }) => app.importFwknoprc(text, fileName),
       applyFwknoprc: ({ names, replace, text, fileName }) => app.applyFwknoprc(names, replace, text, fileName),
     },
+    setup: {
+      start: ({ runId, input }) => app.setup.start(runId, input),
+      undo: ({ name }) => app.setup.undo(name),
+    },
     prefs: {
       get: () => app.getPrefs(),
       set: ({ patch }) => app.setPrefs(patch),

@@ -22,6 +22,8 @@ export const EXIT = {
   file: 8,
   /** No terminal could be started. */
   terminal: 9,
+  /** A step of `knocker setup` failed (what was undone and where the server stands are printed). */
+  setup: 10,
   /** ssh could not be started (not installed). */
   sshMissing: 127,
 } as const;
@@ -50,6 +52,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.terminal;
     case 'ssh':
       return EXIT.sshMissing;
+    case 'setup':
+      return EXIT.setup;
     default:
       return EXIT.failure;
   }

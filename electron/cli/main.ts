@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Command> = {
   export: () => transferCommands().exportCommand,
   proxy: () => (require('./proxy-command.js') as typeof import('./proxy-command.js')).proxyCommand,
   'ssh-config': () => (require('./ssh-config-command.js') as typeof import('./ssh-config-command.js')).sshConfigCommand,
+  setup: () => (require('./setup-command.js') as typeof import('./setup-command.js')).setupCommand,
 };
 
 function defaultIo(): CliIo {
@@ -52,7 +53,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   }
   const load = COMMANDS[name];
   if (!load) {
-    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, proxy, ssh-config, import, import-time, export (knocker --help)`);
+    ctx.err(`knocker: unknown command "${name}"; commands: list, add, edit, rm, knock, connect, proxy, ssh-config, import, import-time, export, setup (knocker --help)`);
     return EXIT.usage;
   }
   const canonical = name === 'ls' ? 'list' : name === 'remove' ? 'rm' : name;

@@ -1,4 +1,4 @@
-// knocker import knockd FILE --host HOST | import ssh-config [FILE] | import json FILE|-
+// knocker import knockd FILE --host HOST | import ssh-config [FILE] | import json FILE|- | import ansible INVENTORY
 // knocker import fwknoprc [FILE] [--only STANZA] (SPA profiles from ~/.fwknoprc; keys to the keychain)
 // knocker import time TEXT|LINK|- --name NAME (time-commands.ts; also knocker import-time)
 // knocker export [NAME...] [--with-secrets] [-o FILE]
@@ -15,6 +15,7 @@ import type { ImportItem, ImportReport } from '../core/profile-service.js';
 import { buildExport, parseExport } from '../core/imports/profile-transfer.js';
 import type { ExportEntry } from '../core/imports/profile-transfer.js';
 import { importSshConfig } from '../core/imports/ssh-config-import.js';
+import { importAnsibleInventory } from '../core/imports/ansible-import.js';
 import { UsageError, parseArgs } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -100,6 +101,14 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
       if (sequence === undefined) n.push(`no knock sequence yet: set it with knocker edit ${c.input.name} --sequence -`);
       notes.set(c.input.name, n);
     }
+  } else if (kind === 'ansible') {
+    const args = parseArgs(rest, [...COMMON, { name: 'vault-password-file', value: true }], 'knocker import ansible');
+    if (args.positional.length !== 1) throw new UsageError('knocker import ansible needs the inventory: knocker import ansible INVENTORY [--vault-password-file FILE]');
+    Object.assign(o, { dryRun: !!args.options['dry-run'], json: !!args.options.json, replace: !!args.options.replace });
+    const r = importAnsibleInventory(args.positional[0], { vaultPasswordFile: args.options['vault-password-file'] as string | undefined, env: ctx.io.env });
+    extra.skipped.push(...r.skipped);
+    for (const c of r.candidates) items.push({ input: c.input, source: c.source });
+    requireSequence = true;
   } else if (kind === 'fwknoprc') {
     const args = parseArgs(rest, [...COMMON, { name: 'only', value: true, repeat: true }], 'knocker import fwknoprc');
     if (args.positional.length > 1) throw new UsageError('knocker import fwknoprc takes at most one file (default ~/.fwknoprc)');
@@ -131,8 +140,8 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
   } else {
     throw new UsageError(
       kind === undefined
-        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], fwknoprc [FILE], json FILE, or time TEXT|LINK|- --name NAME'
-        : `unknown import source "${kind}": use knockd, ssh-config, fwknoprc, json or time`,
+        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], fwknoprc [FILE], json FILE, ansible INVENTORY, or time TEXT|LINK|- --name NAME'
+        : `unknown import source "${kind}": use knockd, ssh-config, fwknoprc, json, ansible or time`,
     );
   }
 

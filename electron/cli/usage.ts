@@ -26,14 +26,20 @@ commands:
   import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
   import fwknoprc [FILE] [--only STANZA]        SPA profiles from ~/.fwknoprc (keys to the keychain)
   import json FILE|-                            profiles exported by knocker export
+  import ansible INVENTORY [--vault-password-file F]
+                                                hosts of the knocker_agent Ansible role
   import-time TEXT|LINK|- --name NAME [--host HOST]
                                                 a time-based door, from what knocker-agent secret new
                                                 printed ("-": read it from stdin)
   export [NAME...] [--with-secrets] [-o FILE]   profiles as JSON (no secrets unless --with-secrets)
+  setup NAME --host HOST [--identity KEY] [--time] [--yes]
+                                                turn a plain server into a knocked one over ssh
+  setup --undo NAME                             reopen SSH, remove the door setup wrote
 
 Run knocker COMMAND --help for a command's options. Exit status: 0 ok, 1 unexpected error,
 2 usage or invalid field, 3 no such profile or name taken, 4 keychain unavailable or locked,
-5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal;
+5 host not resolved, 6 knock not sent, 7 port did not open, 8 file problem, 9 no terminal,
+10 a setup step failed;
 knocker connect then exits with ssh's status (127: ssh not found).
 knocker proxy never writes anything but the relayed connection to stdout; messages go to stderr.
 Profiles live in ${'$'}XDG_CONFIG_HOME/Knocker/profiles.json (KNOCKER_CONFIG_DIR overrides).
@@ -118,6 +124,7 @@ e.g. knocker connect web1 -- -L 8080:localhost:80 uptime. KNOCKER_SSH overrides 
        knocker import ssh-config [FILE] [--sequence SEQ|-] [--only ALIAS,...] [--replace] [--dry-run] [--json]
        knocker import fwknoprc [FILE] [--only STANZA,...] [--replace] [--dry-run] [--json]
        knocker import json FILE|- [--replace] [--dry-run] [--json]
+       knocker import ansible INVENTORY [--vault-password-file F] [--replace] [--dry-run] [--json]
        knocker import time TEXT|LINK|- --name NAME [--host HOST] [--replace] (see knocker import-time --help)
   --replace     update profiles of the same name (default: skip them)
   -n, --dry-run show what would be imported, change nothing
@@ -166,6 +173,28 @@ knocked from the jump host's address, which this machine cannot do.
   --uninstall   take the Include out of ~/.ssh/config and remove ~/.ssh/knocker.conf
   --status      whether it is installed
 e.g. knocker ssh-config > knocker.ssh && scp -F knocker.ssh file web1:
+`,
+  setup: `usage: knocker setup NAME --host HOST [options]
+       knocker setup --undo NAME
+Installs knocker-agent on a server you can still reach with ssh, writes a door with a fresh
+random sequence (or with --time a time door with a new secret), keeps the secret in this
+machine's keychain as profile NAME, starts the agent, proves a knock works from here, and only
+then closes SSH to everyone else: at runtime first, with a dead-man switch on the server that
+reopens it after 180 s unless a new connection through a knock cancels it, then permanently.
+Every step is printed with its result and time; a failing step undoes its own change and says
+where the server stands. Running it again is safe. Needs root on the server, systemd, firewalld,
+Node.js >= 16 and tcpdump (it names the command that installs what is missing).
+  --host HOST            the server (required)
+  -l, --user USER        login name (default root)
+  -i, --identity KEY     private key file for ssh
+  -p, --port PORT        the SSH port (default 22)
+  -o, --ssh-option K=V   more ssh options (repeatable), kept in the profile too
+  --time                 a time-based door (new secret) instead of a fixed sequence
+  --package FILE         the agent package (default: the newest from npm run package:agent)
+  --install-deps         run the command that installs what the server lacks (apt/yum/dnf)
+  -y, --yes              do not ask before changing the server (required without a terminal)
+  --undo                 reopen SSH to everyone, remove the door and the setup marker
+  --json                 print the result as JSON
 `,
   export: `usage: knocker export [NAME...] [--with-secrets] [-o FILE]
   --with-secrets   include the knock sequences and time-door secrets (read from the keychain) in clear

@@ -28,7 +28,9 @@ export type ErrorCode =
   /** No terminal could be started. */
   | 'terminal'
   /** ssh could not be started. */
-  | 'ssh';
+  | 'ssh'
+  /** A step of `knocker setup` failed (SetupError says which, and where the server stands). */
+  | 'setup';
 
 /** One problem with one field: `field` is a path such as `ssh.port` or `profiles[2].host`. */
 export interface FieldProblem {

@@ -193,6 +193,37 @@ export interface HostBlockView {
   block: string;
 }
 
+/** "Set up a server...": what the form sends (checked again by the core). */
+export interface SetupInputView {
+  name: string;
+  host: string;
+  user?: string;
+  port?: number;
+  identityFile?: string;
+  time?: boolean;
+  installDeps?: boolean;
+}
+
+export type SetupStepView = 'connect' | 'detect' | 'install' | 'door' | 'keychain' | 'agent' | 'prove' | 'close' | 'reconnect' | 'permanent';
+
+/** One step of a setup run, live: started, done (ok/skip), failed, undone, or a note. */
+export interface SetupPush {
+  runId: string;
+  step: SetupStepView;
+  title: string;
+  status: 'start' | 'ok' | 'skip' | 'fail' | 'undo' | 'info';
+  atMs: number;
+  durationMs?: number;
+  message: string;
+}
+
+export interface SetupResultView {
+  profile: string;
+  door: string;
+  os: string;
+  totalMs: number;
+}
+
 export type WindowKind = 'settings' | 'picker';
 
 /** A failure as the renderer sees it: the core's code, the field at fault, a hint. */
@@ -290,6 +321,25 @@ export const ipcSchema = {
       SETTINGS,
     ),
   },
+  setup: {
+    /** Turn a plain server into a knocked one (core/setup); steps arrive as `setup` events. */
+    start: invoke<{ runId: string; input: SetupInputView }, SetupResultView>(
+      obj({
+        runId,
+        input: obj({
+          name,
+          host: str({ min: 1, max: 255 }),
+          user: optional(str({ min: 1, max: 64 })),
+          port: optional(int(1, 65535)),
+          identityFile: optional(str({ min: 1, max: 4096 })),
+          time: optional(bool),
+          installDeps: optional(bool),
+        }),
+      }),
+      SETTINGS,
+    ),
+    undo: invoke<{ name: string }, { undone: string[] }>(obj({ name }), SETTINGS),
+  },
   prefs: {
     get: invoke<{}, PreferencesView>(none),
     set: invoke<{ patch: Partial<PreferencesView> }, PreferencesView>(
@@ -330,6 +380,7 @@ export const ipcSchema = {
 /** Pushed from main to the windows. */
 export const ipcEvents = {
   flow: event<FlowPush>(),
+  setup: event<SetupPush>(),
   runDone: event<{ runId: string; profile: string; mode: RunMode; ok: boolean; result?: RunResultView; error?: IpcErrorView }>(),
   profiles: event<ProfileView[]>(),
   reachability: event<Record<string, ReachView>>(),

@@ -125,7 +125,9 @@ function tcpHit(target: KnockTarget, port: number, holdMs: number): Hit {
     const timer = setTimeout(() => socket.destroy(), holdMs);
     socket.once('connect', () => socket.destroy());
     socket.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code && LOCAL_FAILURES.has(err.code)) failure = err;
+      // EHOSTUNREACH on a TCP knock is usually the answer of the server's firewall (ICMP
+      // host-prohibited, firewalld's default reject): the SYN got there. No route at all is ENETUNREACH.
+      if (err.code && LOCAL_FAILURES.has(err.code) && err.code !== 'EHOSTUNREACH') failure = err;
       socket.destroy();
     });
     socket.once('close', () => {

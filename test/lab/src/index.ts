@@ -9,3 +9,4 @@ export * from './knock-daemons.js';
 export * from './clients.js';
 export * from './timing.js';
 export * from './hooks.js';
+export * from './systemd-server.js';
