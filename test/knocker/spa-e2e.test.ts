@@ -2,7 +2,8 @@
 // stock `fwknop --key-gen`, a client ~/.fwknoprc with two stanzas imported by the real `knocker`
 // CLI (keys into a headless gnome-keyring, never into the profile file), then `knocker knock`
 // and `knocker connect` from the client namespace, judged by the stock `fwknopd -t` in the
-// server namespace from its own log. A profile with other keys is refused by fwknopd.
+// server namespace from its own log, and by knocker-agent's SPA door with the same keys. A
+// profile with other keys is refused by fwknopd.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { ExecResult, NetnsLab, requireRoot, run, startKeyring, startService, waitFor } from 'knocker-lab';
+import { ExecResult, NetnsLab, requireRoot, run, startAgent, startKeyring, startService, waitFor } from 'knocker-lab';
 
 import { knocker } from './lab/knocker-cli.js';
 
@@ -124,6 +125,21 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(pair.srv4), r.stdout);
     await verdict(from, ACCEPTED, 'accepting the connect packet');
+  });
+
+  await t.test('knocker knock lab also opens knocker-agent\'s SPA door (same keys), for the knocking address', async () => {
+    // The agent sniffs the same port beside fwknopd; its door runs a command with %IP%.
+    const agent = await startAgent(
+      pair,
+      `[options]\n  StateDir = {{DIR}}/state\n[spaLab]\n  SPA_Key_Base64 = ${one.key}\n  SPA_HMAC_Key_Base64 = ${one.hmac}\n  Open = 22/tcp\n  Firewall = none\n  Start_Command = echo open %IP% >> {{DIR}}/out\n`,
+    );
+    t.after(() => agent.stop());
+    const from = log().length;
+    const r = await k(['knock', 'lab']);
+    assert.equal(r.code, 0, r.stderr);
+    await waitFor(`the agent's SPA door command for ${pair.cli4} (agent log:\n${agent.messages().join('\n')})`, () => agent.commandOutput().includes(`open ${pair.cli4}`), 10_000);
+    assert.deepEqual(agent.commandOutput(), [`open ${pair.cli4}`], 'opened once, for the knocking address');
+    await verdict(from, ACCEPTED, 'accepting the same packet');
   });
 
   await t.test('a profile with other keys: fwknopd refuses it, nothing accepted', async () => {
