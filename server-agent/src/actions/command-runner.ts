@@ -15,6 +15,12 @@ import { CommandEntry, ExpiryJournal, commandHash, entryKey } from '../state/exp
 export const MAX_COMMAND_BYTES = 4095;
 export const DEFAULT_MAX_RUNNING = 32;
 export const DEFAULT_MAX_QUEUED = 1024;
+/**
+ * Children started per event-loop turn. spawn() blocks (fork of the whole agent: ~2-5 ms), and
+ * exits handled in one turn would each start the next job at once: a flood of short commands
+ * then kept the loop in one phase for seconds. A few per turn keeps every turn short.
+ */
+const SPAWNS_PER_TURN = 4;
 
 export interface CommandRunnerOptions {
   maxRunning?: number;
@@ -62,6 +68,9 @@ interface PendingStop {
 export class CommandRunner {
   private running = 0;
   private readonly queue: Job[] = [];
+  /** Jobs holding a running slot, waiting for their turn to be spawned. */
+  private readonly toSpawn: Job[] = [];
+  private pumping = false;
   private readonly pendingStops = new Set<PendingStop>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly maxRunning: number;
@@ -191,13 +200,20 @@ export class CommandRunner {
 
   private start(job: Job): void {
     this.running++;
-    if (job.ready) {
-      const ready = job.ready;
-      job.ready = undefined;
-      void ready.then(() => this.spawnJob(job));
-      return;
-    }
-    this.spawnJob(job);
+    const spawnSoon = () => {
+      this.toSpawn.push(job);
+      if (this.pumping) return;
+      this.pumping = true;
+      setImmediate(() => this.pump());
+    };
+    if (job.ready) void job.ready.then(spawnSoon);
+    else spawnSoon();
+  }
+
+  private pump(): void {
+    for (let i = 0; i < SPAWNS_PER_TURN && this.toSpawn.length > 0; i++) this.spawnJob(this.toSpawn.shift() as Job);
+    if (this.toSpawn.length > 0) setImmediate(() => this.pump());
+    else this.pumping = false;
   }
 
   private spawnJob(job: Job): void {
