@@ -71,6 +71,8 @@ export class CommandRunner {
   /** Jobs holding a running slot, waiting for their turn to be spawned. */
   private readonly toSpawn: Job[] = [];
   private pumping = false;
+  /** Set by shutdown(): a start command finishing after it has its stop command run at once. */
+  private shuttingDown = false;
   private readonly pendingStops = new Set<PendingStop>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly maxRunning: number;
@@ -158,6 +160,7 @@ export class CommandRunner {
 
   /** Run every pending stop command now and wait (bounded) for all children to finish. */
   async shutdown(timeoutMs = 10000): Promise<void> {
+    this.shuttingDown = true;
     for (const p of [...this.pendingStops]) {
       clearTimeout(p.timer);
       this.pendingStops.delete(p);
@@ -185,6 +188,11 @@ export class CommandRunner {
         p.run();
       }, delay),
     };
+    if (this.shuttingDown) {
+      // Now, before the finishing start command counts the runner idle.
+      clearTimeout(p.timer);
+      return p.run();
+    }
     this.pendingStops.add(p);
   }
 
