@@ -17,7 +17,7 @@ const path = require('path');
 const dist = path.join(__dirname, '..', 'dist', 'test', 'knocker', 'lab');
 const { buildConnectLab, LAB_HOST, LAB_SEQUENCE } = require(path.join(dist, 'connect-lab.js'));
 const { knockerArgv } = require(path.join(dist, 'knocker-cli.js'));
-const { requireRoot } = require(path.join(dist, 'proc.js'));
+const { requireRoot } = require('knocker-lab');
 
 function option(name, dflt) {
   const i = process.argv.indexOf(name);
@@ -61,8 +61,8 @@ async function main() {
   const sshOpts = lab.sshOptions.flatMap((o) => ['-o', o]);
   const knockerCmd = knockerArgv(lab.pair, 'cli', ['connect', 'server', '--', '-F', '/dev/null', remote]);
   const ports = LAB_SEQUENCE.split(',').join(' ');
-  const baselineScript = `knock ${LAB_HOST} ${ports} && sleep 1 && exec ssh -F /dev/null -i ${lab.sshd.identityFile} ${sshOpts.join(' ')} -l ${lab.sshd.user} ${LAB_HOST} '${remote}'`;
-  const baselineCmd = lab.pair.exec('cli', ['sh', '-c', baselineScript]);
+  const baselineScript = `knock ${LAB_HOST} ${ports} && sleep 1 && exec ssh -F /dev/null -i ${lab.sshd.clientKey} ${sshOpts.join(' ')} -l ${lab.sshd.user} ${LAB_HOST} '${remote}'`;
+  const baselineCmd = lab.pair.nsArgv('cli', ['sh', '-c', baselineScript]);
   const ours = [];
   const theirs = [];
   try {

@@ -13,21 +13,14 @@
 // connects: first connect time minus last-send time. Between samples the rule is removed
 // (firewall-cmd --remove-rich-rule) and port 22 is confirmed closed again.
 //
-// Usage (root; needs the compiled lab helpers: cd /work/main && npx tsc -p server-agent):
+// Usage (root; needs the built lab: npm run build):
 //   npm run bench:open -- [--runs N] [--warmup N]
 const path = require('path');
 const fs = require('fs');
 const os = require('os');
 
-const LAB_DIR = path.resolve(__dirname, '../server-agent/dist/test/lab');
-if (!fs.existsSync(path.join(LAB_DIR, 'netns-lab.js'))) {
-  console.error(`knock-to-rule: ${LAB_DIR}/netns-lab.js is missing: build first (cd ${path.resolve(__dirname, '..')} && npx tsc -p server-agent)`);
-  process.exit(2);
-}
-const { NetnsLab } = require(path.join(LAB_DIR, 'netns-lab.js'));
-const { FirewalldLab } = require(path.join(LAB_DIR, 'firewalld-lab.js'));
-const { startKnockd, startAgent, removeDir } = require(path.join(LAB_DIR, 'daemons.js'));
-const { run, sleep, killPid } = require(path.join(LAB_DIR, 'proc.js'));
+// The project's lab (test/lab, package knocker-lab; built by `npm run build`).
+const { NetnsLab, FirewalldLab, startKnockd, startAgent, removeDir, run, sleep, killPid } = require('knocker-lab');
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {

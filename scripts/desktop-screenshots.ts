@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { Page } from 'playwright-core';
 
 import { launchChromium, spawnBridge } from '../test/knocker/lab/browser.js';
-import { startKeyring } from '../test/knocker/lab/keyring-session.js';
+import { startKeyring } from 'knocker-lab';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const OUT = path.join(REPO, 'docs', 'screenshots');

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Debian packages the tests need (run as root): the reference knockd/knock, capture and
-# packet tools. Safe to run again; apt only installs what is missing.
+# Debian packages the tests need (run as root): the reference knockd/knock, the stock fwknop
+# client and fwknopd (SPA interop), capture and packet tools. Safe to run again; apt only installs what is missing.
 set -euo pipefail
 PKGS=(knockd tcpdump hping3 tcpreplay iproute2 util-linux procps
       firewalld nftables dbus openssh-server openssh-client
       rpm systemd
       gnome-keyring libsecret-1-dev libsecret-tools g++ make
       chromium iputils-ping fonts-dejavu-core
-      faketime)
+      faketime
+      fwknop-client fwknop-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 
 import { LAB_HOST, LAB_SEQUENCE, buildConnectLab } from '../test/knocker/lab/connect-lab.js';
 import { knockerArgv } from '../test/knocker/lab/knocker-cli.js';
-import { requireRoot, run } from '../test/knocker/lab/proc.js';
+import { requireRoot, run } from 'knocker-lab';
 import { spawn } from 'child_process';
 
 const t0 = performance.now();
@@ -35,10 +35,10 @@ async function main(): Promise<number> {
   const lab = await buildConnectLab('knocker-agent', step);
   try {
     say(`\n[${stamp()}] the profiles (no sequence in them; it is in the keyring):`);
-    const list = await run(knockerArgv(undefined, 'cli', ['list'])[0], knockerArgv(undefined, 'cli', ['list']).slice(1), { env: lab.env });
+    const list = await run(knockerArgv(undefined, 'cli', ['list']), { env: lab.env, allowFail: true });
     for (const l of list.stdout.trim().split('\n')) say(`      | ${l}`);
 
-    const blocked = await run('ip', lab.pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', lab.sshd.identityFile, ...lab.sshOptions.flatMap((o) => ['-o', o]), `${lab.sshd.user}@${lab.pair.srv4}`, 'true']));
+    const blocked = await run(lab.pair.nsArgv('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', lab.sshd.clientKey, ...lab.sshOptions.flatMap((o) => ['-o', o]), `${lab.sshd.user}@${lab.pair.srv4}`, 'true']), { allowFail: true });
     say(`[${stamp()}] without a knock, ssh to ${lab.pair.srv4} fails: ${blocked.stderr.trim() || `exit ${blocked.code}`}`);
 
     let failures = 0;

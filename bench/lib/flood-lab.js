@@ -1,6 +1,6 @@
 'use strict';
 // Shared machinery of bench/flood.js and bench/throughput.js: a lab (the project's own
-// server-agent/test/lab helpers, compiled), a daemon (knockd or knocker-agent) with the
+// knocker-lab, test/lab), a daemon (knockd or knocker-agent) with the
 // benchmark's knockd.conf, tcpreplay of generated SYN floods from the client namespace, and
 // per-run measurements (CPU from /proc, log lines counted as packets processed, peak RSS).
 //
@@ -12,18 +12,16 @@ const path = require('path');
 const { writeSynFlood } = require('./pcap-gen.js');
 const ps = require('./procstat.js');
 
-const LAB_DIR = path.resolve(__dirname, '../../server-agent/dist/test/lab');
-
+/**
+ * The project's lab (test/lab, package knocker-lab; built by `npm run build`).
+ * @returns {typeof import('knocker-lab')}
+ */
 function labModules() {
-  if (!fs.existsSync(path.join(LAB_DIR, 'netns-lab.js'))) {
-    throw new Error(`the lab helpers are not compiled (${LAB_DIR}): run  npx tsc -p server-agent  first`);
+  try {
+    return require('knocker-lab');
+  } catch (e) {
+    throw new Error(`the lab (knocker-lab) is not built: run  npm run build  first (${e.message})`);
   }
-  return {
-    netns: require(path.join(LAB_DIR, 'netns-lab.js')),
-    daemons: require(path.join(LAB_DIR, 'daemons.js')),
-    clients: require(path.join(LAB_DIR, 'clients.js')),
-    proc: require(path.join(LAB_DIR, 'proc.js')),
-  };
 }
 
 const FLOOD_PORT = 7000;
@@ -44,55 +42,7 @@ const CONF = `[options]
     Start_Command = echo %IP% $(date +%s%N) >> {{DIR}}/opened
 `;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function loadavg() {
-  return fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
-
-/** "1k" -> 1000, "1m" -> 1000000, "2500" -> 2500. */
-function parseCount(text) {
-  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(String(text).trim());
-  if (!m) throw new Error(`not a count: ${text}`);
-  const mult = { '': 1, k: 1e3, m: 1e6 }[m[2].toLowerCase()];
-  return Math.round(Number(m[1]) * mult);
-}
-
-function fmtCount(n) {
-  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}M`;
-  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
-  return String(n);
-}
-
-/** Minimal --name value / --flag parser. */
-function parseOptions(argv, spec) {
-  const o = {};
-  for (const [k, v] of Object.entries(spec)) o[k] = v.default;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '-h' || a === '--help') {
-      o.help = true;
-      continue;
-    }
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m || !(m[1] in spec)) throw new Error(`unknown option ${a}`);
-    const s = spec[m[1]];
-    if (s.flag) {
-      o[m[1]] = true;
-      continue;
-    }
-    const v = m[2] !== undefined ? m[2] : argv[++i];
-    if (v === undefined) throw new Error(`${a} needs a value`);
-    o[m[1]] = s.parse ? s.parse(v) : v;
-  }
-  return o;
-}
-
-function usageText(name, spec) {
-  const lines = [`usage: node bench/${name} [options]`];
-  for (const [k, v] of Object.entries(spec)) lines.push(`  --${k}${v.flag ? '' : ' ' + (v.arg || 'V')}`.padEnd(26) + `${v.help} (default: ${v.flag ? 'off' : v.show ?? v.default})`);
-  return lines.join('\n');
-}
+const { sleep } = require('./bench-cli.js');
 
 /** Counts `: flood: Stage 1` lines of a daemon's log as they are written (whole lines only). */
 class LogCounter {
@@ -184,7 +134,7 @@ class BenchSession {
   /** A fresh lab (the previous one, if any, is removed first). */
   async newLab(prefix) {
     await this.endLab();
-    this.lab = await this.L.netns.NetnsLab.create(prefix);
+    this.lab = await this.L.NetnsLab.create(prefix);
     return this.lab;
   }
   async endLab() {
@@ -227,7 +177,7 @@ async function startDaemon(L, lab, kind, work) {
     statsFile = work.file(`agent-stats-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`);
     args.push('--stats-file', statsFile);
   }
-  const d = L.daemons.spawnDaemon(kind, lab, CONF, { args });
+  const d = L.spawnDaemon(kind, lab, CONF, { args });
   const log = d.file('flood.log');
   const end = Date.now() + 15000;
   for (;;) {
@@ -240,7 +190,7 @@ async function startDaemon(L, lab, kind, work) {
     if (/\] starting up, listening on /.test(text)) break;
     if (d.exitedAt !== null || Date.now() > end) {
       await d.stop('SIGKILL', 2000);
-      L.daemons.removeDir(d);
+      L.removeDir(d);
       throw new Error(`${kind} did not start: ${d.argv.join(' ')}\n--- stderr ---\n${d.stderr.slice(-3000)}\n--- log ---\n${text.slice(-3000)}`);
     }
     await sleep(25);
@@ -261,7 +211,7 @@ async function startDaemon(L, lab, kind, work) {
 async function warmUp(L, lab, daemon, pcaps) {
   const counter = new LogCounter(daemon.log, lab.cli4b);
   await replay(L, lab, pcaps.warm.file, { rate: 20000 });
-  await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000'], { fromAddr: lab.cli4b });
+  await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000'], { fromAddr: lab.cli4b });
   const end = Date.now() + 20000;
   while ((counter.poll() < WARM_SOURCES || !counter.legitOpen) && Date.now() < end) await sleep(100);
   await sleep(300);
@@ -321,7 +271,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
     knock = (async () => {
       await sleep(knockAtMs);
       const start = Date.now();
-      await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
+      await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
       return { start, end: Date.now() };
     })();
   }
@@ -358,7 +308,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
     const c0 = cpuOf(d.pid, helpers);
     const start = Date.now();
     againStart = start;
-    await L.clients.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
+    await L.knock(lab, [lab.srv4, String(FLOOD_PORT), '8000', '9000']);
     const end = Date.now() + 10000;
     let at;
     while (at === undefined && Date.now() < end) {
@@ -385,7 +335,7 @@ async function measureFlood(L, lab, daemon, pcap, { rate, limit, knockAtMs, drai
   // Opened by the knock sent during the flood: before the second (idle) knock started (the
   // daemon had caught up with its whole backlog by then).
   const opened = openedTimes(d, lab.cli4).find((t) => t < againStart);
-  L.daemons.removeDir(d); // its config, log (tens of MB at 1M) and command output
+  L.removeDir(d); // its config, log (tens of MB at 1M) and command output
   const processed = final.processed;
   const dTicks = final.mainTicks + final.helperTicks - (base.mainTicks + base.helperTicks);
   const dNs = final.mainNs + final.helperNs - (base.mainNs + base.helperNs);
@@ -500,7 +450,7 @@ async function measureTracked(L, lab, daemon, chunks, { rate = 20000, chunkTimeo
   }
   const mem = ps.memory(d.pid) ?? { hwmKiB: 0 };
   await d.stop('SIGTERM', 15000);
-  L.daemons.removeDir(d);
+  L.removeDir(d);
   return { kind: daemon.kind, chunks: out, seconds: (Date.now() - t0) / 1000, hwmKiB: mem.hwmKiB, lossless: out.every((c) => c.processed >= 0) && out.length === chunks.length && out[out.length - 1].processed >= sent };
 }
 
@@ -514,23 +464,12 @@ function openedTimes(d, src) {
   return res;
 }
 
-/** Render rows (arrays of strings) as an aligned text table. */
-function table(header, rows) {
-  const all = [header, ...rows];
-  const w = header.map((_, i) => Math.max(...all.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(w[i]) : String(c).padStart(w[i]))).join('  ');
-  return [line(header), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
-}
-
 module.exports = {
   labModules,
   CONF,
   FLOOD_PORT,
-  loadavg,
-  parseCount,
-  fmtCount,
-  parseOptions,
-  usageText,
+  // The command-line helpers stay reachable from here for the existing scripts.
+  ...require('./bench-cli.js'),
   LogCounter,
   replay,
   Workdir,
@@ -541,6 +480,4 @@ module.exports = {
   measureFlood,
   writeChunkPcaps,
   measureTracked,
-  table,
-  sleep,
 };

@@ -5,6 +5,9 @@
 // srcBase + floor(i / ports), port dports[i % ports]).
 // Frames are 54 bytes (Ethernet + IPv4 + TCP, no options) with correct IPv4 and TCP checksums.
 const fs = require('fs');
+const path = require('path');
+// Compiled from server-agent/test/sweep-pcap.ts (npx tsc -p server-agent, as for the lab helpers).
+const { pcapGlobalHeader } = require(path.resolve(__dirname, '../../server-agent/dist/test/sweep-pcap.js'));
 
 const FRAME = 14 + 20 + 20;
 const RECORD = 16 + FRAME;
@@ -56,13 +59,7 @@ function writeSynFlood(file, opts) {
   const gapUs = Math.max(1, Math.round(1e6 / (opts.pps || 20000)));
   const fd = fs.openSync(file, 'w');
   try {
-    const gh = Buffer.alloc(24);
-    gh.writeUInt32LE(0xa1b2c3d4, 0);
-    gh.writeUInt16LE(2, 4);
-    gh.writeUInt16LE(4, 6);
-    gh.writeUInt32LE(65535, 16);
-    gh.writeUInt32LE(1, 20);
-    fs.writeSync(fd, gh);
+    fs.writeSync(fd, pcapGlobalHeader());
     const per = 8192;
     const buf = Buffer.alloc(per * RECORD);
     // Template frame: fixed fields once, per-packet fields below.

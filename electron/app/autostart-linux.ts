@@ -20,7 +20,7 @@ export function autostartEntry(exec: string): string {
     'Name=Knocker',
     'Comment=Port knocking from the tray',
     `Exec=${shellQuote(exec)} --hidden`,
-    'Icon=knocker',
+    'Icon=knocker-desktop',
     'Terminal=false',
     'X-GNOME-Autostart-enabled=true',
     '',

@@ -5,7 +5,7 @@
 // and the unit tests. This file composes the parts and keeps preferences and the shortcut:
 //   profile-actions.ts  the servers (views, add, edit, remove, copy the ssh command)
 //   knock-runs.ts       knocks from start to end, with their notices
-//   import-actions.ts   knockd.conf and ~/.ssh/config imports
+//   import-actions.ts   knockd.conf, ~/.ssh/config and ~/.fwknoprc imports
 //   tray-dispatch.ts    the tray menu's input and its actions
 
 import type { ReachabilityMonitor } from '../core/probe/reachability.js';
@@ -18,15 +18,19 @@ import type {
   PreferencesView,
   ProfileInputView,
   ProfileView,
+  ProfilesProblemView,
   RunResultView,
   ShortcutStatusView,
+  TrayView,
 } from '../shared/ipc-schema.js';
 import type { DesktopPorts } from './desktop-ports.js';
 import { ImportActions } from './import-actions.js';
 import { KnockRuns } from './knock-runs.js';
+import { LaunchIntent, firstWindow } from './launch.js';
 import type { MenuAction, MenuInput } from './menu-model.js';
 import type { PreferencesStore } from './preferences.js';
 import { ProfileActions } from './profile-actions.js';
+import { moveProfilesAside, profilesProblem } from './profiles-recovery.js';
 import type { RecentKnocks } from './recent-knocks.js';
 import { TrayDispatch } from './tray-dispatch.js';
 
@@ -59,6 +63,7 @@ export class DesktopApp {
   private readonly tray: TrayDispatch;
   private readonly changeListeners = new Set<() => void>();
   private shortcutStatus: ShortcutStatusView = { accelerator: '', registered: false };
+  private trayView: TrayView = { shown: true };
 
   constructor(opts: DesktopAppOptions) {
     this.service = opts.service;
@@ -77,16 +82,48 @@ export class DesktopApp {
     this.tray = new TrayDispatch({ profiles: this.profiles, runs: this.runs, reach: this.reach, ports: this.ports, shortcut: () => this.shortcutStatus });
   }
 
-  /** Load preferences, register the shortcut, start the reachability checks. */
+  /**
+   * Load preferences, register the shortcut, start the reachability checks. An unreadable profile
+   * file does not stop it (the tray and the settings window say so: profilesProblem()).
+   */
   start(): void {
     const prefs = this.prefs.load();
     this.shortcutStatus = this.ports.applyShortcut(prefs.shortcut);
+    // A shortcut that cannot be registered is said once per combination (not at every launch and
+    // login); the tray menu and Preferences keep showing it. Once it works, a later failure is news.
+    const said = `shortcut-unavailable:${prefs.shortcut}`;
     if (!this.shortcutStatus.registered) {
-      this.ports.notify({ kind: 'failure', title: `Shortcut ${prefs.shortcut} is not available`, body: this.shortcutStatus.error ?? 'it could not be registered' });
+      if (!this.prefs.saidBefore(said)) {
+        this.ports.notify({ kind: 'failure', title: `Shortcut ${prefs.shortcut} is not available`, body: this.shortcutStatus.error ?? 'it could not be registered' });
+        this.prefs.markSaid(said, true);
+      }
+    } else {
+      this.prefs.markSaid(said, false);
     }
-    this.profiles.syncTargets();
+    try {
+      this.profiles.syncTargets();
+    } catch {
+      this.reach.setTargets([]);
+    }
     this.reach.start(prefs.reachabilityIntervalSec * 1000);
     this.changed();
+  }
+
+  /** Why the profile file cannot be read, or undefined. */
+  profilesProblem(): ProfilesProblemView | undefined {
+    return profilesProblem(this.service);
+  }
+
+  /** Move an unreadable profile file aside (kept, renamed) and start with an empty list. */
+  moveProfilesAside(): { movedTo: string } {
+    const moved = moveProfilesAside(this.service);
+    this.profiles.listChanged();
+    return moved;
+  }
+
+  /** Whether the desktop shows the tray icon (found out by the shell at startup). */
+  setTray(view: TrayView): void {
+    this.trayView = { ...view };
   }
 
   stop(): void {
@@ -133,6 +170,10 @@ export class DesktopApp {
   testKnock(runId: string, input: ProfileInputView, savedName?: string): Promise<RunResultView> {
     return this.runs.testKnock(runId, input, savedName);
   }
+  /** The profile list changed outside ProfileActions (time-import.ts): tell the windows and the tray. */
+  profilesChanged(): void {
+    this.profiles.listChanged();
+  }
   cancel(runId: string): { cancelled: boolean } {
     return this.runs.cancel(runId);
   }
@@ -147,6 +188,12 @@ export class DesktopApp {
   }
   applyImport(items: ProfileInputView[], replace: boolean): Promise<ImportReportView> {
     return this.imports.apply(items, replace);
+  }
+  importFwknoprc(text?: string, fileName?: string): ImportPreviewView {
+    return this.imports.fwknoprc(text, fileName);
+  }
+  applyFwknoprc(names: string[], replace: boolean, text?: string, fileName?: string): Promise<ImportReportView> {
+    return this.imports.applyFwknoprc(names, replace, text, fileName);
   }
 
   // ---- the tray (tray-dispatch.ts) -------------------------------------------------------------------
@@ -181,13 +228,17 @@ export class DesktopApp {
   }
 
   state(): AppStateView {
-    return {
+    const view: AppStateView = {
       version: this.version,
       platform: this.platform,
       shortcut: { ...this.shortcutStatus },
       reachability: this.reach.snapshot(),
       busy: this.runs.busyByProfile(),
+      tray: { ...this.trayView },
     };
+    const problem = this.profilesProblem();
+    if (problem) view.profilesProblem = problem;
+    return view;
   }
 
   closePicker(): void {
@@ -197,5 +248,25 @@ export class DesktopApp {
   /** The global shortcut was pressed. */
   shortcutPressed(): void {
     this.ports.showPicker();
+  }
+
+  /** The window this launch opens first (launch.ts decides from what it was asked and what the desktop shows). */
+  firstWindow(intent: LaunchIntent): 'picker' | 'settings' | null {
+    const broken = !!this.profilesProblem();
+    return firstWindow({ intent, trayShown: this.trayView.shown, profilesBroken: broken, profileCount: broken ? 0 : this.listProfiles().length });
+  }
+
+  /**
+   * The settings window was closed. With a tray icon the app lives on there; without one it
+   * would linger invisibly with no way to quit, so it quits (starting it again, or the key bound
+   * to `knocker-desktop --picker`, brings it back).
+   */
+  settingsClosed(): void {
+    if (!this.trayView.shown) this.ports.quit();
+  }
+
+  openWindow(kind: 'picker' | 'settings' | null): void {
+    if (kind === 'picker') this.ports.showPicker();
+    else if (kind === 'settings') this.ports.openSettings();
   }
 }

@@ -13,10 +13,23 @@ export interface MenuItemTemplate {
   accelerator?: string;
   submenu?: MenuItemTemplate[];
   click?: () => void;
+  /** Only the application menu's roles Knocker uses (macOS). */
+  role?: 'appMenu' | 'editMenu';
 }
 
 export interface MenuApi<M> {
   buildFromTemplate(template: MenuItemTemplate[]): M;
+}
+
+/** Menu's static side for the application menu. */
+export interface ApplicationMenuApi<M> extends MenuApi<M> {
+  setApplicationMenu(menu: M | null): void;
+}
+
+/** app.commandLine: Chromium's switches, before the app is ready. */
+export interface CommandLineLike {
+  getSwitchValue(name: string): string;
+  appendSwitch(name: string, value?: string): void;
 }
 
 export interface TrayLike<M, I> {

@@ -4,6 +4,7 @@
 
 import type { DesktopApp } from './desktop-app.js';
 import type { Handlers } from './ipc-router.js';
+import { importTimeDoor, timeDoorView } from './time-import.js';
 
 export function createHandlers(app: DesktopApp): Handlers {
   return {
@@ -14,6 +15,8 @@ export function createHandlers(app: DesktopApp): Handlers {
       edit: ({ name, patch }) => app.edit(name, patch),
       remove: ({ name }) => app.remove(name),
       copySshCommand: ({ name }) => app.copySshCommand(name),
+      timeDoor: ({ name }) => timeDoorView(app, name),
+      moveAside: () => app.moveProfilesAside(),
     },
     knock: {
       connect: ({ name, runId }) => app.run('connect', name, runId),
@@ -25,6 +28,9 @@ export function createHandlers(app: DesktopApp): Handlers {
       knockd: ({ text, fileName, host, family }) => app.importKnockd(text, fileName, host, family),
       sshConfig: ({ sequence }) => app.importSshConfig(sequence),
       apply: ({ items, replace }) => app.applyImport(items, replace),
+      time: (args) => importTimeDoor(app, args),
+      fwknoprc: ({ text, fileName }) => app.importFwknoprc(text, fileName),
+      applyFwknoprc: ({ names, replace, text, fileName }) => app.applyFwknoprc(names, replace, text, fileName),
     },
     prefs: {
       get: () => app.getPrefs(),

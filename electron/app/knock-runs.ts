@@ -7,6 +7,7 @@ import { randomUUID } from 'crypto';
 import { FlowEvent, KnockFlowResult, knockAndWait, prepareConnect } from '../core/connect-flow.js';
 import { KnockerError, ValidationError, errorText } from '../core/errors.js';
 import type { ReachabilityMonitor } from '../core/probe/reachability.js';
+import { describeSource } from '../core/knock/door-knock.js';
 import type { ProfileService, SequenceSource } from '../core/profile-service.js';
 import { Profile, ProfileInput, validateDraft } from '../core/profile-schema.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
@@ -80,6 +81,14 @@ export class KnockRuns {
     const saved = savedName ? this.o.service.get(savedName) : undefined;
     const flow = this.start(runId, 'test', draft.name, saved?.id);
     try {
+      if (draft.spa) {
+        // SPA: the keys pasted in the editor, else the saved profile's (read from the keychain in main).
+        const keys = draft.spaKeys ?? (saved?.spa && saved.hasSequence ? await this.o.service.spaKeysOf(saved) : undefined);
+        if (!keys) throw new KnockerError('invalid', 'paste the SPA keys (what fwknop --key-gen printed) to test', { field: 'spaKeys' });
+        flow.emit('sequence', draft.spaKeys ? 'SPA keys from the editor' : 'SPA keys read from the keychain');
+        const res = await knockAndWait(draft, { kind: 'spa', door: draft.spa, keys }, { onEvent: flow.onEvent, signal: flow.signal });
+        return this.finish(flow, res);
+      }
       let sequence = draft.sequence;
       if (sequence) flow.emit('sequence', `sequence from the editor (${sequence.length} knock${sequence.length === 1 ? '' : 's'})`);
       else if (saved) {
@@ -123,11 +132,10 @@ export class KnockRuns {
     this.lastOutcome.delete(profileId);
   }
 
-  /** What to knock for a saved profile: its sequence, or for a time-based door the sequence of each round's window. */
+  /** What to knock for a saved profile: its sequence, a time-based door's sequence of each round's window, or its SPA packet. */
   private async sequenceSource(profile: Profile, flow: Run): Promise<SequenceSource> {
     const source = await this.o.service.sequenceSourceOf(profile);
-    if (typeof source === 'function') flow.emit('sequence', 'time-door secret read from the keychain; the sequence follows the clock');
-    else flow.emit('sequence', `sequence read from the keychain (${source.length} knock${source.length === 1 ? '' : 's'})`);
+    flow.emit('sequence', describeSource(source));
     return source;
   }
 

@@ -35,6 +35,8 @@ export interface MenuInput {
   shortcut?: ShortcutStatusView;
   /** Last outcome per profile id, to show failures until the next try. */
   lastOutcome?: Readonly<Record<string, 'open' | 'knocked' | 'failed'>>;
+  /** The profile file cannot be read: why (the list is empty until it is fixed or moved aside). */
+  profilesProblem?: string;
 }
 
 const REACH_TEXT: Record<ReachView['state'], string> = {
@@ -63,7 +65,9 @@ export function stateText(profile: ProfileView, input: MenuInput): string {
 
 export function buildMenuModel(input: MenuInput): MenuNode[] {
   const nodes: MenuNode[] = [];
-  if (input.profiles.length === 0) {
+  if (input.profilesProblem) {
+    nodes.push({ id: 'profiles-problem', label: 'Server list cannot be read…', detail: input.profilesProblem, action: { kind: 'settings', section: 'servers' } });
+  } else if (input.profiles.length === 0) {
     nodes.push({ id: 'empty', label: 'No servers yet', enabled: false });
     nodes.push({ id: 'add', label: 'Add a server…', action: { kind: 'settings', section: 'servers' } });
   }
@@ -103,7 +107,8 @@ export function buildMenuModel(input: MenuInput): MenuNode[] {
 }
 
 /** The tray icon: knocking while any run is in progress, else the last outcome (error wins), else idle. */
-export function trayIconState(input: { busy: Readonly<Record<string, RunMode>>; lastOutcome?: Readonly<Record<string, 'open' | 'knocked' | 'failed'>> }): TrayIconState {
+export function trayIconState(input: { busy: Readonly<Record<string, RunMode>>; lastOutcome?: Readonly<Record<string, 'open' | 'knocked' | 'failed'>>; profilesProblem?: string }): TrayIconState {
+  if (input.profilesProblem) return 'error';
   if (Object.keys(input.busy).length > 0) return 'knocking';
   const outcomes = Object.values(input.lastOutcome ?? {});
   if (outcomes.includes('failed')) return 'error';
@@ -112,6 +117,7 @@ export function trayIconState(input: { busy: Readonly<Record<string, RunMode>>; 
 }
 
 export function trayToolTip(input: MenuInput): string {
+  if (input.profilesProblem) return 'Knocker: the server list cannot be read';
   const busy = input.profiles.filter((p) => input.busy[p.id]).map((p) => p.name);
   if (busy.length) return `Knocker: knocking ${busy.join(', ')}`;
   const open = input.profiles.filter((p) => input.reach[p.id]?.state === 'open').length;

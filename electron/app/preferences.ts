@@ -126,7 +126,35 @@ export class PreferencesStore {
   /** Apply a patch and save; returns the new preferences. */
   update(patch: Partial<PreferencesView>): PreferencesView {
     const next = validatePreferences(patch as Record<string, unknown>, this.load());
-    writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+    this.write(next, this.saidOnce());
     return next;
+  }
+
+  /** Whether a notice that is said once (e.g. "shortcut X unavailable") was said already. */
+  saidBefore(key: string): boolean {
+    return this.saidOnce().includes(key);
+  }
+
+  /** Remember that a notice was said (or forget it, so that it is said again next time). */
+  markSaid(key: string, said: boolean): void {
+    const keys = this.saidOnce();
+    if (keys.includes(key) === said) return;
+    this.write(this.load(), said ? [...keys, key] : keys.filter((k) => k !== key));
+  }
+
+  /** The keys of notices said once, kept in the same file (not preferences a person sets). */
+  private saidOnce(): string[] {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(fs.readFileSync(this.file, 'utf8'));
+    } catch {
+      return []; // missing or unreadable: load() reports the latter
+    }
+    const said = (doc as { saidOnce?: unknown } | null)?.saidOnce;
+    return Array.isArray(said) ? said.filter((k): k is string => typeof k === 'string') : [];
+  }
+
+  private write(prefs: PreferencesView, saidOnce: string[]): void {
+    writeFileAtomic(this.file, `${JSON.stringify(saidOnce.length ? { ...prefs, saidOnce } : prefs, null, 2)}\n`);
   }
 }

@@ -18,6 +18,7 @@ export function profileView(p: Profile): ProfileView {
   if (p.ssh.jumpHost !== undefined) ssh.jumpHost = p.ssh.jumpHost;
   const view: ProfileView = { id: p.id, name: p.name, host: p.host, family: p.family, delayMs: p.delayMs, waitTimeoutMs: p.waitTimeoutMs, knockAgain: p.knockAgain, ssh, hasSequence: p.hasSequence };
   if (p.time) view.timeBased = true;
+  if (p.spa) view.spa = { ...p.spa };
   return view;
 }
 
@@ -46,6 +47,7 @@ export class ProfileActions {
   async sequence(name: string): Promise<KnockView[]> {
     const p = this.o.service.get(name);
     if (p.time) throw new KnockerError('invalid', `${p.name} is a time-based door: its sequence changes with the clock`, { field: 'sequence' });
+    if (p.spa) throw new KnockerError('invalid', `${p.name} sends an SPA packet: it has no sequence, and its keys stay in the keychain`, { field: 'sequence' });
     return (await this.o.service.sequenceOf(p)).map((k) => ({ port: k.port, proto: k.proto }));
   }
 

@@ -38,3 +38,34 @@ test('on Wayland without the portal the reason says so', async (t) => {
   rig.app.start();
   assert.match(rig.notices[0].body, /Wayland session does not let applications take global shortcuts/);
 });
+
+test('an unavailable shortcut is notified once per combination, not at every launch; the menu and state keep it', async (t) => {
+  const first = desktopRig(t, { taken: ['CommandOrControl+Alt+K'] });
+  first.app.start();
+  assert.equal(first.notices.length, 1);
+  first.app.stop();
+  // The next launch (and the one at login) over the same preferences: said already.
+  for (let i = 0; i < 2; i++) {
+    const again = desktopRig(t, { taken: ['CommandOrControl+Alt+K'], dir: first.dir });
+    again.app.start();
+    assert.deepEqual(again.notices, [], `launch ${i + 2}: no notification`);
+    assert.ok(again.menu().labels().includes('Shortcut CommandOrControl+Alt+K unavailable'), 'the tray menu still says it');
+    const st = await again.invoke('settings', 'app', 'state', {});
+    assert.equal((st.value as { shortcut: { registered: boolean } }).shortcut.registered, false, 'Preferences still see it');
+    again.app.stop();
+  }
+  // Another combination that fails is news.
+  await first.invoke('settings', 'prefs', 'set', { patch: { shortcut: 'Ctrl+Alt+J' } });
+  const other = desktopRig(t, { taken: ['Ctrl+Alt+J'], dir: first.dir });
+  other.app.start();
+  assert.equal(other.notices.length, 1);
+  assert.equal(other.notices[0].title, 'Shortcut Ctrl+Alt+J is not available');
+  other.app.stop();
+  // Once it registers, a later failure of it is news again.
+  const works = desktopRig(t, { dir: first.dir });
+  works.app.start();
+  works.app.stop();
+  const failsAgain = desktopRig(t, { taken: ['Ctrl+Alt+J'], dir: first.dir });
+  failsAgain.app.start();
+  assert.equal(failsAgain.notices.length, 1);
+});

@@ -22,13 +22,20 @@ export class TrayDispatch {
 
   /** What the tray menu is built from. */
   menuInput(): MenuInput {
-    return {
-      profiles: this.o.profiles.list(),
+    const input: MenuInput = {
+      profiles: [],
       reach: this.o.reach.snapshot(),
       busy: this.o.runs.busyByProfile(),
       shortcut: { ...this.o.shortcut() },
       lastOutcome: this.o.runs.lastOutcomes(),
     };
+    // An unreadable profile file must not take the tray down with it: the menu says so instead.
+    try {
+      input.profiles = this.o.profiles.list();
+    } catch (err) {
+      input.profilesProblem = errorText(err);
+    }
+    return input;
   }
 
   /** A tray menu item was chosen. */

@@ -1,5 +1,5 @@
 // Keeps the tray in step with the app: the menu (from menu-model), the icon (idle, knocking,
-// open, error) and the tooltip, rebuilt whenever the app reports a change. A click on the icon
+// open, error) and the tooltip, redrawn when what they show changed. A click on the icon
 // opens the quick picker where the platform delivers clicks; everything is in the menu too.
 
 import type { MenuItemTemplate, MenuApi, TrayLike } from './electron-like.js';
@@ -38,6 +38,8 @@ export function toTemplate(nodes: readonly MenuNode[], onAction: (a: MenuAction)
 export class TrayPresenter<M, I> {
   private lastIcon: TrayIconState | undefined;
   private lastTip: string | undefined;
+  /** What the menu last showed: a new menu is built only when it differs (an open menu closes or flickers when replaced on Linux and Windows). */
+  private lastMenu: string | undefined;
 
   constructor(private readonly opts: TrayPresenterOptions<M, I>) {
     opts.tray.on('click', () => opts.onAction({ kind: 'picker' }));
@@ -51,8 +53,13 @@ export class TrayPresenter<M, I> {
 
   refresh(): void {
     const input = this.opts.input();
-    const template = toTemplate(buildMenuModel(input), this.opts.onAction);
-    this.opts.tray.setContextMenu(this.opts.menu.buildFromTemplate(template));
+    const model = buildMenuModel(input);
+    // The model holds what is shown (labels, states, enabled, accelerators) and the actions, never the probes' timestamps.
+    const shown = JSON.stringify(model);
+    if (shown !== this.lastMenu) {
+      this.opts.tray.setContextMenu(this.opts.menu.buildFromTemplate(toTemplate(model, this.opts.onAction)));
+      this.lastMenu = shown;
+    }
     const icon = trayIconState(input);
     if (icon !== this.lastIcon) {
       this.opts.tray.setImage(this.opts.icon(icon));

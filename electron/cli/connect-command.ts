@@ -9,6 +9,7 @@ import * as os from 'os';
 
 import { prepareConnect } from '../core/connect-flow.js';
 import { KnockerError } from '../core/errors.js';
+import { describeSource } from '../core/knock/door-knock.js';
 import { SshInvocation, formatSshCommand } from '../core/terminal/ssh-command.js';
 import { openSshTerminal } from '../core/terminal/ssh-terminal.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
@@ -81,7 +82,7 @@ export async function connectCommand(ctx: CliContext, argv: string[]): Promise<n
         offset,
         typeof sequence === 'function'
           ? `${profile.name}: time-door secret read from the keychain (door ${profile.time?.door}, ${profile.time?.length} knocks per ${profile.time?.step} s window)`
-          : `${profile.name}: sequence read from the keychain (${sequence.length} knocks)`,
+          : `${profile.name}: ${describeSource(sequence)}`,
       ),
     );
   }

@@ -13,6 +13,7 @@ import { parseStrictSequence } from 'knocker-agent';
 
 import { addressForDisplay, resolveTarget } from '../core/knock/address-resolver.js';
 import { knockAndWait } from '../core/connect-flow.js';
+import { isSpaSource } from '../core/knock/door-knock.js';
 import { knockSequence } from '../core/knock/knock-sender.js';
 import type { AddressFamily, Profile } from '../core/profile-schema.js';
 import { UsageError, parseArgs, parseDuration } from './arg-parser.js';
@@ -95,8 +96,9 @@ export async function knockCommand(ctx: CliContext, argv: string[]): Promise<num
   if ('profile' in target) {
     const profile = ctx.service.get(target.profile, profiles);
     if (o.udp && profile.time) throw new UsageError(`-u: ${profile.name} is time-based; the protocols of its knocks come from its door (${profile.time.protocols.join(',')})`);
+    if (o.udp && profile.spa) throw new UsageError(`-u: ${profile.name} sends an SPA packet, which always goes over UDP (port ${profile.spa.port})`);
     let source = await ctx.service.sequenceSourceOf(profile);
-    if (o.udp && typeof source !== 'function') source = source.map((k) => ({ port: k.port, proto: 'udp' as const }));
+    if (o.udp && Array.isArray(source)) source = source.map((k) => ({ port: k.port, proto: 'udp' as const }));
     const settings = { ...profile, family: family ?? profile.family, delayMs: delayMs ?? profile.delayMs };
     const print = eventPrinter(ctx, verbose);
     const r = await knockAndWait(settings, source, {
@@ -105,8 +107,8 @@ export async function knockCommand(ctx: CliContext, argv: string[]): Promise<num
       knockAgain: o.wait ? undefined : false,
     });
     if (o.json) {
-      const knocks = typeof source === 'function' ? profile.time?.length : source.length;
-      const extra = r.window !== undefined ? { door: profile.time?.door, window: r.window } : {};
+      const knocks = typeof source === 'function' ? profile.time?.length : isSpaSource(source) ? undefined : source.length;
+      const extra = r.window !== undefined ? { door: profile.time?.door, window: r.window } : isSpaSource(source) ? { spa: { port: source.door.port, access: source.door.access } } : {};
       ctx.json({ profile: profile.name, address: r.target.address, family: r.target.family, knocks, ...extra, rounds: r.rounds, timings: r.timings });
     }
     return EXIT.ok;

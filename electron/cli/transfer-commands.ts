@@ -1,11 +1,15 @@
 // knocker import knockd FILE --host HOST | import ssh-config [FILE] | import json FILE|-
+// knocker import fwknoprc [FILE] [--only STANZA] (SPA profiles from ~/.fwknoprc; keys to the keychain)
 // knocker import time TEXT|LINK|- --name NAME (time-commands.ts; also knocker import-time)
 // knocker export [NAME...] [--with-secrets] [-o FILE]
 
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 
 import { writeFileAtomic } from 'knocker-agent';
 import { KnockerError, errorText } from '../core/errors.js';
+import { importFwknoprc, readFwknoprcFile } from '../core/imports/fwknoprc-import.js';
 import { importKnockdFile } from '../core/imports/knockd-import.js';
 import type { ImportItem, ImportReport } from '../core/profile-service.js';
 import { buildExport, parseExport } from '../core/imports/profile-transfer.js';
@@ -36,7 +40,10 @@ function printReport(ctx: CliContext, report: ImportReport, notes: Map<string, s
     ctx.err(`${verb}add ${n}`);
     for (const note of notes.get(n) ?? []) ctx.err(`  note: ${note}`);
   }
-  for (const n of report.replaced) ctx.err(`${verb}replace ${n}`);
+  for (const n of report.replaced) {
+    ctx.err(`${verb}replace ${n}`);
+    for (const note of notes.get(n) ?? []) ctx.err(`  note: ${note}`);
+  }
   for (const s of skipped) ctx.err(`skipped ${s.source}: ${s.reason}`);
   for (const i of report.invalid) {
     ctx.err(`invalid ${i.source}:`);
@@ -55,6 +62,7 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
   const notes = new Map<string, string[]>();
   const extra = { skipped: [] as { source: string; reason: string }[], warnings: [] as string[] };
   let requireSequence = false;
+  const invalid: ImportReport['invalid'] = [];
 
   if (kind === 'knockd') {
     const args = parseArgs(rest, [...COMMON, { name: 'host', value: true }, { name: 'prefix', value: true }, { name: 'family', value: true }], 'knocker import knockd');
@@ -92,6 +100,22 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
       if (sequence === undefined) n.push(`no knock sequence yet: set it with knocker edit ${c.input.name} --sequence -`);
       notes.set(c.input.name, n);
     }
+  } else if (kind === 'fwknoprc') {
+    const args = parseArgs(rest, [...COMMON, { name: 'only', value: true, repeat: true }], 'knocker import fwknoprc');
+    if (args.positional.length > 1) throw new UsageError('knocker import fwknoprc takes at most one file (default ~/.fwknoprc)');
+    Object.assign(o, { dryRun: !!args.options['dry-run'], json: !!args.options.json, replace: !!args.options.replace });
+    const file = args.positional[0] ?? path.join(ctx.io.env.HOME || os.homedir(), '.fwknoprc');
+    const only = ((args.options.only as string[] | undefined) ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const { text, warnings } = readFwknoprcFile(file);
+    const r = importFwknoprc(text, file, only);
+    extra.warnings.push(...warnings, ...r.warnings);
+    extra.skipped.push(...r.skipped);
+    invalid.push(...r.invalid);
+    for (const c of r.candidates) {
+      items.push({ input: c.input, source: c.source });
+      notes.set(c.input.name as string, c.notes);
+    }
+    requireSequence = true;
   } else if (kind === 'json') {
     const args = parseArgs(rest, COMMON, 'knocker import json');
     if (args.positional.length !== 1) throw new UsageError('knocker import json needs a file (or - for stdin)');
@@ -107,12 +131,13 @@ export async function importCommand(ctx: CliContext, argv: string[]): Promise<nu
   } else {
     throw new UsageError(
       kind === undefined
-        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], json FILE, or time TEXT|LINK|- --name NAME'
-        : `unknown import source "${kind}": use knockd, ssh-config, json or time`,
+        ? 'knocker import needs a source: knockd FILE --host HOST, ssh-config [FILE], fwknoprc [FILE], json FILE, or time TEXT|LINK|- --name NAME'
+        : `unknown import source "${kind}": use knockd, ssh-config, fwknoprc, json or time`,
     );
   }
 
   const report = await ctx.service.importItems(items, { dryRun: o.dryRun, replace: o.replace, requireSequence });
+  report.invalid.unshift(...invalid);
   return printReport(ctx, report, notes, extra, o.dryRun, o.json);
 }
 
@@ -125,7 +150,8 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
   for (const p of profiles) {
     const e: ExportEntry = { profile: p };
     if (withSecrets && p.hasSequence) {
-      if (p.time) e.timeSecret = await ctx.service.timeSecretOf(p);
+      if (p.spa) e.spaKeys = await ctx.service.spaKeysOf(p);
+      else if (p.time) e.timeSecret = await ctx.service.timeSecretOf(p);
       else e.sequence = await ctx.service.sequenceOf(p);
     }
     entries.push(e);
@@ -138,11 +164,12 @@ export async function exportCommand(ctx: CliContext, argv: string[]): Promise<nu
     } catch (err) {
       throw new KnockerError('storage', `cannot write ${out}: ${errorText(err)}`);
     }
-    const secrets = entries.some((e) => e.timeSecret) ? ' (and time-door secrets)' : '';
+    const kinds = [entries.some((e) => e.timeSecret) && 'time-door secrets', entries.some((e) => e.spaKeys) && 'SPA keys'].filter(Boolean);
+    const secrets = kinds.length ? ` (and ${kinds.join(' and ')})` : '';
     ctx.err(`exported ${entries.length} profile${entries.length === 1 ? '' : 's'} to ${out}${withSecrets ? ` WITH their knock sequences in clear${secrets}: keep this file safe` : ' (without sequences or secrets)'}`);
   } else {
     ctx.io.stdout.write(text);
-    if (withSecrets) ctx.err('warning: this export holds knock sequences and time-door secrets in clear');
+    if (withSecrets) ctx.err('warning: this export holds knock sequences, time-door secrets and SPA keys in clear');
   }
   return EXIT.ok;
 }

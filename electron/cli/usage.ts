@@ -10,15 +10,18 @@ kept in the OS keychain.
 commands:
   list [NAME...] [--json] [--show-sequence]     the profiles (sequences stay hidden unless asked)
   add NAME [HOST] --host HOST --sequence SEQ|-  add a profile (--sequence - reads it from stdin)
+  add NAME HOST --spa [--access tcp/22] < KEYS  add an SPA profile (fwknop's Single Packet
+                                                Authorization; keys as fwknop --key-gen prints them)
   edit NAME [options]                           change some fields of a profile
   rm NAME...                                    remove profiles and their keychain items
   knock [-u] [-d MS] [-4|-6] [-v] HOST PORT[:PROTO]...
                                                 knock like the knock client (ports may be comma-separated)
-  knock [-v] [--wait] PROFILE                   knock a profile's sequence
+  knock [-v] [--wait] PROFILE                   knock a profile's sequence (or send its SPA packet)
   connect NAME [-v] [--print|--terminal] [-- SSH ARGS]
                                                 knock, wait for the port, run ssh to the knocked address
   import knockd FILE --host HOST                one profile per door of a knockd.conf
   import ssh-config [FILE] [--sequence SEQ|-]   hosts of ~/.ssh/config
+  import fwknoprc [FILE] [--only STANZA]        SPA profiles from ~/.fwknoprc (keys to the keychain)
   import json FILE|-                            profiles exported by knocker export
   import-time TEXT|LINK|- --name NAME [--host HOST]
                                                 a time-based door, from what knocker-agent secret new
@@ -48,18 +51,36 @@ const PROFILE_FIELDS = `  --host HOST            host name or address (IPv6 in b
                          ssh jump host (-J)
   --json                 print the profile as JSON`;
 
+const SPA_FIELDS = `SPA profiles (fwknop-compatible Single Packet Authorization, instead of a sequence):
+  --spa                  make it an SPA profile: one encrypted, authenticated UDP packet
+  --spa-keys -|FILE      the keys, as fwknop --key-gen (or --key-gen-file) prints them:
+                         KEY_BASE64: ... and HMAC_KEY_BASE64: ... lines ("-": stdin, the
+                         default for add --spa). Keys are never command-line arguments.
+  --spa-port PORT        fwknopd's UDP port (default 62201)
+  --access LIST          what to open, e.g. tcp/22 or tcp/22,udp/53 (default tcp/SSH port)
+  --allow-ip source|IPV4 the address to open: source (the packet's source address, fwknop -s;
+                         the default) or an IPv4 address (fwknop -a). resolve is not supported.
+  --fw-timeout SECONDS   ask the server to keep it open this long (fwknop -f; default: the server's)
+  --spa-user NAME        the user name in the packet (default: your login name)
+  --hmac-digest-type T, --digest-type T, --encryption-mode M
+                         with --spa-keys: sha256 (default), sha1, sha384, sha512...; cbc (default),
+                         ctr, cfb, ofb, ecb, legacy. Stored in the keychain with the keys.`;
+
 export const COMMAND_USAGE: Record<string, string> = {
   list: `usage: knocker list [NAME...] [--json] [--show-sequence]
   --json            JSON output
   --show-sequence   read the sequences from the keychain and show them
 `,
   add: `usage: knocker add NAME [HOST] --host HOST --sequence SEQ|- [options]
+       knocker add NAME [HOST] --host HOST --spa [--access LIST] [options] < KEYS
 ${PROFILE_FIELDS}
+${SPA_FIELDS}
 `,
   edit: `usage: knocker edit NAME [options]
   --name NEW             rename the profile
 ${PROFILE_FIELDS}
   --clear-ssh-options    remove every extra ssh option
+${SPA_FIELDS}
 An empty value ('') removes --user, --identity or --jump.
 `,
   rm: `usage: knocker rm NAME... [--json]
@@ -91,10 +112,16 @@ e.g. knocker connect web1 -- -L 8080:localhost:80 uptime. KNOCKER_SSH overrides 
 `,
   import: `usage: knocker import knockd FILE --host HOST [--prefix P] [--family F] [--replace] [--dry-run] [--json]
        knocker import ssh-config [FILE] [--sequence SEQ|-] [--only ALIAS,...] [--replace] [--dry-run] [--json]
+       knocker import fwknoprc [FILE] [--only STANZA,...] [--replace] [--dry-run] [--json]
        knocker import json FILE|- [--replace] [--dry-run] [--json]
        knocker import time TEXT|LINK|- --name NAME [--host HOST] [--replace] (see knocker import-time --help)
   --replace     update profiles of the same name (default: skip them)
   -n, --dry-run show what would be imported, change nothing
+fwknoprc: one SPA profile per stanza of ~/.fwknoprc (or FILE; [default] is inherited by every
+stanza). SPA_SERVER, SPA_SERVER_PORT, ACCESS, ALLOW_IP (an address or source; resolve becomes
+source, see the README), FW_TIMEOUT, SPOOF_USER, KEY_BASE64/KEY, HMAC_KEY_BASE64/HMAC_KEY,
+HMAC_DIGEST_TYPE, DIGEST_TYPE and ENCRYPTION_MODE are read; keys go to the keychain only. GPG
+stanzas are refused; other variables are listed as not supported and ignored.
 `,
   'import-time': `usage: knocker import-time TEXT|LINK|- --name NAME [--host HOST] [--replace] [options]
 Adds a profile for a time-based door of knocker-agent: its sequence changes every window

@@ -2,15 +2,14 @@
 // probed and handed to ssh. Each step reports when it happened, for the CLI's -v, the tray's
 // notifications and the demo. A time-based profile's sequence is derived from the local clock
 // right before each round of knocks (step 'sequence'), so a second round uses its own window.
-
-import type { Knock } from 'knocker-agent';
+// What a round sends (sequence, time door or SPA packet) is decided in knock/door-knock.ts.
 
 import { ResolvedTarget, LookupAll, addressForDisplay, resolveTarget } from './knock/address-resolver.js';
 import { KnockerError } from './errors.js';
-import { knockFailureError, sendKnocks } from './knock/knock-sender.js';
+import { SequenceSource, familyForDoor, isSpaSource, sendDoorKnock } from './knock/door-knock.js';
+import { knockFailureError } from './knock/knock-sender.js';
 import { WaitForPortResult, waitForPort } from './probe/port-waiter.js';
 import type { ProfileSettings } from './profile-schema.js';
-import type { SequenceSource } from './profile-service.js';
 import { BuildSshOptions, SshInvocation, buildSshInvocation } from './terminal/ssh-command.js';
 
 export type { SequenceSource };
@@ -57,7 +56,7 @@ export async function knockAndWait(profile: ProfileSettings, sequence: SequenceS
   const at = (): number => performance.now() - t0;
   const emit = (step: FlowStep, message: string): void => opts.onEvent?.({ step, atMs: at(), message });
 
-  const target = await resolveTarget(profile.host, profile.family, opts.lookup);
+  const target = await resolveTarget(profile.host, familyForDoor(profile.family, sequence), opts.lookup);
   const shown = addressForDisplay(target.address, target.family);
   emit('resolved', target.address === profile.host ? `target ${shown} (IPv${target.family})` : `${profile.host} is ${shown} (IPv${target.family})`);
   const timings: KnockFlowResult['timings'] = { resolvedMs: at(), knockedMs: 0, totalMs: 0 };
@@ -69,24 +68,12 @@ export async function knockAndWait(profile: ProfileSettings, sequence: SequenceS
   let localFailure: KnockerError | undefined;
   let window: number | undefined;
 
-  const knocksNow = (): readonly Knock[] => {
-    if (typeof sequence !== 'function') return sequence;
-    const now = (opts.now ?? Date.now)();
-    const t = sequence(now);
-    window = t.window;
-    emit('sequence', `door ${t.door}: sequence of window ${t.window} (${t.step} s windows, ${((t.endsAtMs - now) / 1000).toFixed(1)} s left), from this machine's clock`);
-    return t.knocks;
-  };
-
   const knockOnce = async (round: number): Promise<void> => {
-    const knocks = knocksNow();
-    const sent = await sendKnocks(target, knocks, {
-      delayMs: profile.delayMs,
-      signal: opts.signal,
-      onKnock: (e) => emit('knock', `${round > 1 ? '(again) ' : ''}knock ${e.index + 1}/${knocks.length}: ${e.knock.proto} ${shown}:${e.knock.port}`),
-    });
+    const sent = await sendDoorKnock(target, sequence, { delayMs: profile.delayMs, signal: opts.signal, round, now: opts.now, onEvent: emit });
+    if (sent.window !== undefined) window = sent.window;
     timings.knockedMs = at();
-    emit('knocked', `${knocks.length} knock${knocks.length === 1 ? '' : 's'} sent in ${sent.durationMs.toFixed(1)} ms`);
+    const what = isSpaSource(sequence) ? 'SPA packet' : 'knock';
+    emit('knocked', `${sent.count} ${what}${sent.count === 1 ? '' : 's'} sent in ${sent.durationMs.toFixed(1)} ms`);
     void sent.settled.then((failures) => {
       if (failures.length && !localFailure) {
         localFailure = knockFailureError(target, failures);
@@ -137,7 +124,11 @@ export async function knockAndWait(profile: ProfileSettings, sequence: SequenceS
       throw new KnockerError(
         'port-timeout',
         `port ${port} on ${shown} did not open within ${(waitMs / 1000).toFixed(1)} s after ${rounds === 2 ? 'two rounds of knocks' : 'the knocks'} (${wait.probes} probes${last})`,
-        { hint: 'check the sequence, the address family, and that the knock daemon watches this address and opens the port for this machine' },
+        {
+          hint: isSpaSource(sequence)
+            ? 'check the keys, the access list and the allow address, the clocks (fwknopd refuses packets over 2 minutes off), and the fwknopd log'
+            : 'check the sequence, the address family, and that the knock daemon watches this address and opens the port for this machine',
+        },
       );
     }
     timings.openMs = at();

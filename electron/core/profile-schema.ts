@@ -6,6 +6,8 @@
 // but never of a Profile (what is stored in the profile file); it lives in the OS keychain.
 // A time-based profile (time-door.ts) has no fixed sequence: its door settings (`time`) are
 // stored like any setting, and the door's secret (`timeSecret`) goes to the keychain instead.
+// An SPA profile (spa-door.ts) sends one fwknop packet instead: its door settings (`spa`) are
+// stored, its keys (`spaKeys`) go to the keychain.
 
 import { formatSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
@@ -28,6 +30,7 @@ import {
   isBlank,
   literalFamily,
 } from './profile-fields.js';
+import { SpaDoorSettings, SpaKeySet, checkSpaDoor, checkSpaKeys, copySpaDoor } from './spa-door.js';
 import { TimeDoorSettings, checkTimeDoor, checkTimeSecret } from './time-door.js';
 
 export * from './profile-fields.js';
@@ -63,6 +66,8 @@ export interface ProfileSettings {
   ssh: SshSettings;
   /** Set for a time-based door: the sequence is derived from the keychain's secret and the clock at knock time. */
   time?: TimeDoorSettings;
+  /** Set for an SPA door: one fwknop packet instead of a sequence; the keys are in the keychain. */
+  spa?: SpaDoorSettings;
 }
 
 /** A profile as stored in the profile file. The sequence is not here: it is in the keychain. */
@@ -70,8 +75,8 @@ export interface Profile extends ProfileSettings {
   /** Stable identifier; the keychain account of the profile's secret. */
   id: string;
   /**
-   * The keychain holds this profile's secret: its sequence, or for a time-based profile the
-   * door's secret (so a missing item can be told from a locked keychain).
+   * The keychain holds this profile's secret: its sequence, for a time-based profile the
+   * door's secret, for an SPA profile its keys (so a missing item can be told from a locked keychain).
    */
   hasSequence: boolean;
 }
@@ -81,6 +86,8 @@ export interface ProfileDraft extends ProfileSettings {
   sequence?: Knock[];
   /** The secret of a time-based door (with `time`). */
   timeSecret?: Buffer;
+  /** The keys of an SPA door (with `spa`). */
+  spaKeys?: SpaKeySet;
 }
 
 /** Loosely typed input, as it comes from a command line, a JSON file or a form. */
@@ -96,6 +103,10 @@ export interface ProfileInput {
   time?: unknown;
   /** Its secret, base64url (as knocker-agent secret new prints it) or bytes. */
   timeSecret?: unknown;
+  /** An SPA door: {port, access, allowIp, fwTimeout, username}; null removes it (edit). */
+  spa?: unknown;
+  /** Its keys: {keyBase64, hmacKeyBase64, hmacType, digestType, mode}. */
+  spaKeys?: unknown;
   ssh?: {
     user?: unknown;
     port?: unknown;
@@ -110,7 +121,7 @@ export interface ProfileInput {
 export interface ValidateOptions {
   /** Prefix for field names, e.g. `profiles[2].`. */
   fieldPrefix?: string;
-  /** The sequence (for a time-based profile: its secret) must be present (default true). */
+  /** The sequence (for a time-based profile: its secret; SPA: its keys) must be present (default true). */
   requireSequence?: boolean;
 }
 
@@ -128,7 +139,16 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
   let time: TimeDoorSettings | undefined;
   let timeSecret: Buffer | undefined;
   const given = (v: unknown): boolean => v !== undefined && v !== null;
-  if (given(input.time)) {
+  const isSpa = given(input.spa);
+  if (isSpa) {
+    if (given(input.time)) problems.push({ field: `${p}time`, message: 'an SPA profile sends one packet: give an SPA door or a time-based door, not both' });
+    if (given(input.sequence)) problems.push({ field: `${p}sequence`, message: 'an SPA profile sends one packet instead of a knock sequence: give a sequence or an SPA door, not both' });
+  } else if (given(input.spaKeys)) {
+    problems.push({ field: `${p}spa`, message: 'is required with SPA keys: the door settings (port, access, allowIp)' });
+  }
+  if (isSpa) {
+    /* checked below, once the SSH port (the default access) is known */
+  } else if (given(input.time)) {
     time = checkTimeDoor(input.time, `${p}time`, problems);
     if (given(input.sequence)) {
       problems.push({ field: `${p}sequence`, message: 'a time-based profile derives its sequence from its secret and the clock: give a sequence or a time-based door, not both' });
@@ -160,6 +180,16 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
   const identityFile = checkIdentityFile(s.identityFile, `${p}ssh.identityFile`, problems);
   const options = checkSshOptions(s.options, `${p}ssh.options`, problems);
   const jumpHost = checkJumpHost(s.jumpHost, `${p}ssh.jumpHost`, problems);
+  let spa: SpaDoorSettings | undefined;
+  let spaKeys: SpaKeySet | undefined;
+  if (isSpa) {
+    spa = checkSpaDoor(input.spa, `${p}spa`, typeof port === 'number' ? port : DEFAULTS.sshPort, problems);
+    if (given(input.spaKeys)) spaKeys = checkSpaKeys(input.spaKeys, `${p}spaKeys`, problems);
+    else if (opts.requireSequence !== false) {
+      problems.push({ field: `${p}spaKeys`, message: 'is required: the encryption and HMAC keys (the two lines fwknop --key-gen prints)' });
+    }
+    if (family === 'ipv6') problems.push({ field: `${p}family`, message: 'is ipv6, but fwknop\'s SPA packets go over IPv4 only' });
+  }
 
   if (host !== undefined && family !== undefined && family !== 'auto') {
     const lit = literalFamily(host);
@@ -192,6 +222,8 @@ export function validateDraft(input: ProfileInput, opts: ValidateOptions = {}): 
   if (time) draft.time = time;
   if (sequence) draft.sequence = sequence;
   if (timeSecret) draft.timeSecret = timeSecret;
+  if (spa) draft.spa = spa;
+  if (spaKeys) draft.spaKeys = spaKeys;
   return { draft };
 }
 
@@ -214,6 +246,7 @@ export function settingsAsInput(s: ProfileSettings): ProfileInput {
     ssh: { ...s.ssh, options: [...s.ssh.options] },
   };
   if (s.time) input.time = copyTime(s.time);
+  if (s.spa) input.spa = copySpaDoor(s.spa);
   return input;
 }
 
@@ -227,7 +260,7 @@ function copyTime(t: TimeDoorSettings): TimeDoorSettings {
  */
 export function mergeInput(base: ProfileInput, patch: ProfileInput): ProfileInput {
   const out: ProfileInput = { ...base, ssh: { ...(base.ssh ?? {}) } };
-  for (const key of ['name', 'host', 'family', 'sequence', 'delayMs', 'waitTimeoutMs', 'knockAgain', 'time', 'timeSecret'] as const) {
+  for (const key of ['name', 'host', 'family', 'sequence', 'delayMs', 'waitTimeoutMs', 'knockAgain', 'time', 'timeSecret', 'spa', 'spaKeys'] as const) {
     if (patch[key] !== undefined) out[key] = patch[key];
   }
   if (patch.ssh && typeof patch.ssh === 'object') {
@@ -254,6 +287,7 @@ export function settingsOf(d: ProfileSettings): ProfileSettings {
     ssh,
   };
   if (d.time) out.time = copyTime(d.time);
+  if (d.spa) out.spa = copySpaDoor(d.spa);
   return out;
 }
 
@@ -265,6 +299,16 @@ export function sameName(a: string, b: string): boolean {
 /** The profile knocks a time-based door. */
 export function isTimeBased(p: ProfileSettings): p is ProfileSettings & { time: TimeDoorSettings } {
   return p.time !== undefined;
+}
+
+/** The profile sends an SPA packet (fwknop) instead of knocks. */
+export function isSpa(p: ProfileSettings): p is ProfileSettings & { spa: SpaDoorSettings } {
+  return p.spa !== undefined;
+}
+
+/** What kind of door a profile knocks. */
+export function doorKind(p: ProfileSettings): 'sequence' | 'time' | 'spa' {
+  return p.spa ? 'spa' : p.time ? 'time' : 'sequence';
 }
 
 export { formatSequence };

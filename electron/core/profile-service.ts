@@ -2,7 +2,8 @@
 // the secret first and the file second (a failed keychain write leaves no profile without its
 // sequence); removing deletes the secret first (a locked keychain stops the removal, so no
 // orphaned secret stays behind a profile that is gone). A time-based profile's secret is the
-// door's secret, in the same keychain item; its sequence is derived at knock time.
+// door's secret, in the same keychain item; its sequence is derived at knock time. An SPA
+// profile's item holds its keys; what a knock sends is decided in knock/door-knock.ts.
 
 import { randomUUID } from 'crypto';
 import type { Knock } from 'knocker-agent';
@@ -13,22 +14,23 @@ import {
   Profile,
   ProfileDraft,
   ProfileInput,
+  doorKind,
   mergeInput,
   sameName,
   settingsAsInput,
   settingsOf,
   validateDraft,
 } from './profile-schema.js';
+import { commandRunningOptions } from '../shared/ssh-command-options.js';
 import { ProfileStore } from './profile-store.js';
-import { KnockSecret, SEQUENCE_WORDING, SecretStore, TIME_SECRET_WORDING } from './secret-store.js';
-import { TimedSequence, timeSequenceAt } from './time-door.js';
+import { SequenceSource } from './knock/door-knock.js';
+import { KnockSecret, SEQUENCE_WORDING, SPA_KEYS_WORDING, SecretStore, SecretWording, TIME_SECRET_WORDING } from './secret-store.js';
+import type { SpaKeySet } from './spa-door.js';
+import { timeSequenceAt } from './time-door.js';
 
-/**
- * What to knock: a fixed sequence, or for a time-based door a function of the local clock
- * (epoch ms) that gives the sequence of the window at that moment; it is called right before
- * each round of knocks.
- */
-export type SequenceSource = readonly Knock[] | ((nowMs: number) => TimedSequence);
+export type { SequenceSource };
+
+const WORDING: Record<'sequence' | 'time' | 'spa', SecretWording> = { sequence: SEQUENCE_WORDING, time: TIME_SECRET_WORDING, spa: SPA_KEYS_WORDING };
 
 export interface ProfileServiceOptions {
   store?: ProfileStore;
@@ -95,8 +97,10 @@ export class ProfileService {
    * window that contains `nowMs` (default: now, by the local clock).
    */
   async sequenceOf(profile: Profile, nowMs?: number): Promise<Knock[]> {
+    if (profile.spa) throw new KnockerError('invalid', `profile "${profile.name}" sends an SPA packet; it has no knock sequence`, { field: 'sequence' });
     const source = await this.sequenceSourceOf(profile);
-    return typeof source === 'function' ? source(nowMs ?? Date.now()).knocks : [...source];
+    if (typeof source === 'function') return source(nowMs ?? Date.now()).knocks;
+    return Array.isArray(source) ? [...source] : [];
   }
 
   /**
@@ -105,6 +109,7 @@ export class ProfileService {
    * round of knocks uses the window it is sent in).
    */
   async sequenceSourceOf(profile: Profile): Promise<SequenceSource> {
+    if (profile.spa) return { kind: 'spa', door: profile.spa, keys: (await this.readSecret(profile)).spa as SpaKeySet };
     const time = profile.time;
     if (!time) return (await this.readSecret(profile)).sequence as Knock[];
     const secret = (await this.readSecret(profile)).timeSecret as Buffer;
@@ -116,8 +121,17 @@ export class ProfileService {
     return (await this.readSecret(profile)).timeSecret as Buffer;
   }
 
+  /** An SPA profile's keys (for an export with secrets). */
+  async spaKeysOf(profile: Profile): Promise<SpaKeySet> {
+    return (await this.readSecret(profile)).spa as SpaKeySet;
+  }
+
   /** The keychain item, checked against the kind of profile. */
   private async readSecret(profile: Profile): Promise<KnockSecret> {
+    const kind = doorKind(profile);
+    if (!profile.hasSequence && kind === 'spa') {
+      throw new KnockerError('invalid', `profile "${profile.name}" has no SPA keys yet`, { field: 'spaKeys', hint: SPA_KEYS_WORDING.hint.replace('NAME', profile.name) });
+    }
     if (!profile.hasSequence) {
       throw profile.time
         ? new KnockerError('invalid', `profile "${profile.name}" has no time-door secret yet`, {
@@ -129,9 +143,9 @@ export class ProfileService {
             hint: `set one with knocker edit ${profile.name} --sequence -`,
           });
     }
-    const wording = profile.time ? TIME_SECRET_WORDING : SEQUENCE_WORDING;
+    const wording = WORDING[kind];
     const secret = await this.secrets.read(profile.id, wording);
-    if (profile.time ? !secret.timeSecret : !secret.sequence) {
+    if (kind === 'spa' ? !secret.spa : profile.time ? !secret.timeSecret : !secret.sequence) {
       throw new KnockerError('secret-missing', `the keychain item of "${profile.name}" does not hold ${wording.what}${profile.time ? ` of door ${profile.time.door}` : ''}`, {
         field: wording.field,
         hint: wording.hint.replace('NAME', profile.name),
@@ -170,12 +184,14 @@ export class ProfileService {
     const profiles = this.list();
     const old = this.get(name, profiles);
     const merged = mergeInput(settingsAsInput(old), patch);
-    if (old.time && patch.sequence !== undefined && patch.sequence !== null && patch.time === undefined) merged.time = null;
+    const newSequence = patch.sequence !== undefined && patch.sequence !== null;
+    if (old.time && newSequence && patch.time === undefined) merged.time = null;
+    if (old.spa && (newSequence || (patch.time !== undefined && patch.time !== null)) && patch.spa === undefined) merged.spa = null;
     const draft = this.validate(merged, { requireSequence: false });
     const clash = profiles.find((p) => p.id !== old.id && sameName(p.name, draft.name));
     if (clash) throw new KnockerError('conflict', `a profile named "${clash.name}" exists already`, { field: 'name' });
     const secret = secretOf(draft);
-    const kindChanged = !!old.time !== !!draft.time;
+    const kindChanged = doorKind(old) !== doorKind(draft);
     const updated: Profile = { id: old.id, ...settingsOf(draft), hasSequence: !!secret || (old.hasSequence && !kindChanged) };
     if (secret) await this.secrets.write(old.id, secret);
     else if (kindChanged && old.hasSequence) await this.secrets.remove(old.id, true);
@@ -203,6 +219,14 @@ export class ProfileService {
         continue;
       }
       const draft = r.draft;
+      const risky = commandRunningOptions(draft.ssh.options);
+      if (risky.length) {
+        report.invalid.push({
+          source: item.source,
+          problems: risky.map((o) => ({ field: `${item.fieldPrefix ?? ''}ssh.options[${o.index}]`, message: `${o.key} ${o.why}: an import does not take it (set it by hand in the editor if you trust it)` })),
+        });
+        continue;
+      }
       if (seen.some((n) => sameName(n, draft.name))) {
         report.skipped.push({ source: item.source, name: draft.name, reason: 'the same name appears earlier in this import' });
         continue;
@@ -220,6 +244,7 @@ export class ProfileService {
       const input: ProfileInput = { ...settingsAsInput(draft) };
       if (draft.sequence) input.sequence = draft.sequence;
       if (draft.timeSecret) input.timeSecret = draft.timeSecret;
+      if (draft.spaKeys) input.spaKeys = draft.spaKeys;
       if (existing) {
         // Settings are replaced; the kind changes only with a new secret of the other kind (a
         // sequence turns a time-based profile into a fixed one, see edit), so an import that
@@ -270,6 +295,7 @@ export class ProfileService {
 
 /** What goes to the keychain for a draft, if anything. */
 function secretOf(d: ProfileDraft): KnockSecret | undefined {
+  if (d.spa) return d.spaKeys ? { spa: d.spaKeys } : undefined;
   if (d.time && d.timeSecret) return { timeSecret: d.timeSecret };
   if (!d.time && d.sequence) return { sequence: d.sequence };
   return undefined;

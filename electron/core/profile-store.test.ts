@@ -25,7 +25,7 @@ test('a missing file is an empty list; save then load gives the same profiles', 
   assert.deepEqual(store.load(), [profile('a'), profile('b')]);
   const doc = JSON.parse(fs.readFileSync(store.file, 'utf8'));
   assert.equal(doc.schemaVersion, 1, 'no time-based profile: version 1, which older versions read');
-  assert.equal(PROFILES_SCHEMA_VERSION, 2);
+  assert.equal(PROFILES_SCHEMA_VERSION, 3);
   assert.equal(fs.statSync(store.file).mode & 0o777, 0o600);
   assert.equal(fs.statSync(path.dirname(store.file)).mode & 0o777, 0o700);
 });

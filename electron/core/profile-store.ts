@@ -5,6 +5,7 @@
 // Schema versions: 1, and 2 when a profile is time-based (its `time` settings). A file without
 // time-based profiles is still written as version 1, so an older Knocker keeps reading it; one
 // with them is version 2, which an older Knocker refuses instead of silently dropping `time`.
+// Version 3 when a profile is an SPA door (`spa`), for the same reason.
 //
 // A file that cannot be read or understood is reported with its path and the problem, and is
 // never overwritten: saving requires a successful load first, so nothing the user had is lost.
@@ -16,11 +17,11 @@ import { FieldProblem, KnockerError, ValidationError, errorText } from './errors
 import { Profile, sameName, settingsOf, validateDraft } from './profile-schema.js';
 
 /** The newest schema version this Knocker reads and writes. */
-export const PROFILES_SCHEMA_VERSION = 2;
+export const PROFILES_SCHEMA_VERSION = 3;
 
 /** The version a file with these profiles is written as: the oldest that holds them. */
 export function schemaVersionFor(profiles: readonly Profile[]): number {
-  return profiles.some((p) => p.time) ? 2 : 1;
+  return profiles.some((p) => p.spa) ? 3 : profiles.some((p) => p.time) ? 2 : 1;
 }
 
 /** The file as written. */
@@ -103,6 +104,9 @@ export function parseProfilesDocument(text: string, file: string): Profile[] {
     }
     if ('timeSecret' in r) {
       problems.push({ field: `${prefix}timeSecret`, message: 'time-door secrets belong in the keychain, not in this file; remove it and import the door again with knocker import-time - --name NAME --replace' });
+    }
+    if ('spaKeys' in r) {
+      problems.push({ field: `${prefix}spaKeys`, message: 'SPA keys belong in the keychain, not in this file; remove them and store them again with knocker edit NAME --spa-keys -' });
     }
     if (typeof r.id !== 'string' || r.id === '') problems.push({ field: `${prefix}id`, message: 'is missing' });
     if (typeof r.hasSequence !== 'boolean') problems.push({ field: `${prefix}hasSequence`, message: 'must be true or false' });

@@ -2,7 +2,9 @@
 // Linux) through keytar: service "Knocker", one account per profile (the profile's id). The item
 // holds a small JSON document: {"v":1,"sequence":"7000,8000:udp"} for a fixed sequence, or
 // {"v":1,"timeSecret":"<base64url>"} for a time-based door (its secret, as knocker-agent
-// secret new prints it; the door's other settings are in the profile file).
+// secret new prints it; the door's other settings are in the profile file), or
+// {"v":1,"spa":{"keyBase64":...,"hmacKeyBase64":...}} for an SPA door (spa-door.ts: its keys,
+// digest types and encryption mode; the door's other settings are in the profile file).
 //
 // keytar does not say when a keyring is locked: getPassword() then returns null just as for a
 // missing item, and deletePassword() returns false. So whenever an item that should exist is not
@@ -13,6 +15,8 @@ import { decodeSecret as decodeTimeSecret, encodeSecret as encodeTimeSecret, for
 import type { Knock } from 'knocker-agent';
 
 import { KnockerError, errorText } from './errors.js';
+import type { FieldProblem } from './errors.js';
+import { SpaKeySet, checkSpaKeys } from './spa-door.js';
 
 export const KEYCHAIN_SERVICE = 'Knocker';
 const PROBE_ACCOUNT = 'knocker-keychain-probe';
@@ -25,10 +29,11 @@ export interface KeychainBackend {
   deletePassword(service: string, account: string): Promise<boolean>;
 }
 
-/** Everything secret about one profile: its sequence, or the secret of its time-based door. */
+/** Everything secret about one profile: its sequence, the secret of its time-based door, or its SPA keys. */
 export interface KnockSecret {
   sequence?: Knock[];
   timeSecret?: Buffer;
+  spa?: SpaKeySet;
 }
 
 /** How to talk about the item in messages: what it holds and how to set it again. */
@@ -49,6 +54,12 @@ export const TIME_SECRET_WORDING: SecretWording = {
   what: 'the time-door secret',
   field: 'timeSecret',
   hint: 'import it again with knocker import-time - --name NAME --replace',
+};
+
+export const SPA_KEYS_WORDING: SecretWording = {
+  what: 'the SPA key pair',
+  field: 'spaKeys',
+  hint: 'store them again with knocker edit NAME --spa-keys - (paste what fwknop --key-gen printed)',
 };
 
 let keytarBackend: KeychainBackend | undefined;
@@ -90,6 +101,7 @@ export function keychainError(err: unknown, action: string): KnockerError {
 }
 
 export function encodeSecret(secret: KnockSecret): string {
+  if (secret.spa) return JSON.stringify({ v: SECRET_FORMAT_VERSION, spa: secret.spa });
   if (secret.timeSecret) return JSON.stringify({ v: SECRET_FORMAT_VERSION, timeSecret: encodeTimeSecret(secret.timeSecret) });
   if (!secret.sequence) throw new Error('a keychain item needs a sequence or a time-door secret');
   return JSON.stringify({ v: SECRET_FORMAT_VERSION, sequence: formatSequence(secret.sequence) });
@@ -101,8 +113,19 @@ export function decodeSecret(text: string, account: string): KnockSecret {
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     try {
-      const doc = JSON.parse(trimmed) as { v?: unknown; sequence?: unknown; timeSecret?: unknown };
+      const doc = JSON.parse(trimmed) as { v?: unknown; sequence?: unknown; timeSecret?: unknown; spa?: unknown };
       seqText = doc.sequence;
+      if (doc.spa !== undefined) {
+        const problems: FieldProblem[] = [];
+        const spa = checkSpaKeys(doc.spa, 'spaKeys', problems);
+        if (!spa) {
+          throw new KnockerError('secret-missing', `the keychain item ${KEYCHAIN_SERVICE}/${account} holds invalid SPA keys (${problems.map((p) => `${p.field}: ${p.message}`).join('; ')})`, {
+            field: SPA_KEYS_WORDING.field,
+            hint: SPA_KEYS_WORDING.hint,
+          });
+        }
+        return { spa };
+      }
       if (doc.timeSecret !== undefined) {
         const bytes = typeof doc.timeSecret === 'string' ? decodeTimeSecret(doc.timeSecret) : undefined;
         if (!bytes) {
@@ -176,7 +199,7 @@ export class SecretStore {
     try {
       await this.backend().setPassword(KEYCHAIN_SERVICE, account, encodeSecret(secret));
     } catch (err) {
-      throw keychainError(err, secret.timeSecret ? 'storing a time-door secret' : 'storing a sequence');
+      throw keychainError(err, secret.spa ? 'storing SPA keys' : secret.timeSecret ? 'storing a time-door secret' : 'storing a sequence');
     }
   }
 

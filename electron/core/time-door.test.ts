@@ -198,7 +198,7 @@ test('service: the secret goes to the keychain only; the file holds the door set
   assert.deepEqual([p.id, p.hasSequence, p.time], ['id-2', true, DOOR]);
   const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.equal(doc.schemaVersion, 2);
-  assert.equal(PROFILES_SCHEMA_VERSION, 2);
+  assert.equal(PROFILES_SCHEMA_VERSION, 3, 'the newest version: 3 holds SPA profiles');
   assert.deepEqual(doc.profiles[1].time, DOOR);
   assert.deepEqual(Object.keys(doc.profiles[1]), ['id', 'name', 'host', 'family', 'delayMs', 'waitTimeoutMs', 'knockAgain', 'ssh', 'time', 'hasSequence']);
   for (const f of readTree(dir)) assert.ok(!f.data.toString().includes(SECRET_TEXT), `${f.file} holds the secret`);

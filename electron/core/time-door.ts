@@ -25,6 +25,7 @@ import {
 } from 'knocker-agent';
 import type { Knock, Proto, TimeSequenceSpec } from 'knocker-agent';
 
+import { KnockerError } from './errors.js';
 import type { FieldProblem } from './errors.js';
 import { isBlank } from './profile-fields.js';
 
@@ -214,4 +215,14 @@ export function readTimeShare(input: string): { share: TimeShare } | { problems:
   const share: TimeShare = { time, secret: r.share.secret };
   if (r.share.host) share.host = r.share.host;
   return { share };
+}
+
+/** readTimeShare, throwing KnockerError('invalid') (naming the field, never the secret) on a problem. */
+export function readTimeShareOrThrow(input: string): TimeShare {
+  const r = readTimeShare(input);
+  if ('share' in r) return r.share;
+  throw new KnockerError('invalid', `this is not what knocker-agent secret new prints: ${r.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, {
+    field: r.problems[0].field,
+    hint: 'give the text form (door:, secret:, step:, length:, ports:, protocols:) or the knocker://time-door?... link, unchanged',
+  });
 }

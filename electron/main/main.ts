@@ -2,11 +2,13 @@
 // package), one instance, the knock-then-connect shortcut, two windows on demand. Everything it
 // does is in electron/app and electron/core; this file only wires them to Electron.
 
-import { app, clipboard, globalShortcut, nativeTheme } from 'electron';
+import { Menu, app, clipboard, globalShortcut, nativeTheme } from 'electron';
 import * as path from 'path';
 
 import { DesktopApp, Section } from '../app/desktop-app.js';
+import { enableShortcutPortal, installApplicationMenu, launchIntent, secondLaunchWindow } from '../app/launch.js';
 import { PreferencesStore } from '../app/preferences.js';
+import { askStatusNotifierWatcher, trayHost } from '../app/tray-host.js';
 import { chooseIcmpProber } from '../core/probe/icmp-probe.js';
 import { ReachabilityMonitor } from '../core/probe/reachability.js';
 import { RecentKnocks } from '../app/recent-knocks.js';
@@ -20,6 +22,8 @@ import { createTray } from './tray.js';
 import { WindowController, guard, markQuitting } from './window-controller.js';
 
 app.setName('Knocker');
+// Chromium's features are read at ready: the Wayland shortcut portal must be asked for now.
+enableShortcutPortal(app.commandLine, process.platform);
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -30,15 +34,16 @@ async function start(): Promise<void> {
   app.on('web-contents-created', (_e, contents) => guard(contents));
   if (process.platform === 'win32') app.setAppUserModelId('org.knocker.desktop');
   await app.whenReady();
+  installApplicationMenu(Menu, process.platform);
   app.dock?.hide();
 
   const root = app.getAppPath();
   const assets = path.join(root, 'assets');
   const rendererDir = path.join(root, 'dist', 'renderer');
   WindowController.hardenSession(rendererDir);
-  const windows = new WindowController(rendererDir, path.join(__dirname, 'preload.js'), path.join(assets, 'icons', '256x256.png'));
-
   let desktop: DesktopApp | undefined;
+  const windows = new WindowController(rendererDir, path.join(__dirname, 'preload.js'), app.isPackaged, path.join(assets, 'icons', '256x256.png'), () => desktop?.settingsClosed());
+
   const reach = new ReachabilityMonitor({
     icmp: chooseIcmpProber({ loadNetPing: () => require('net-ping') }).prober,
     onChange: (states) => {
@@ -73,6 +78,8 @@ async function start(): Promise<void> {
   });
   const d = desktop;
   registerIpc(d, (e) => windows.senderKind(e));
+  // A second launch (`knocker-desktop --picker` bound to a key, or the app started again) comes here.
+  app.on('second-instance', (_e, argv) => d.openWindow(secondLaunchWindow(argv)));
 
   const { presenter } = createTray(assets, () => d.menuInput(), (action) => void d.menuAction(action));
   let pending = false;
@@ -93,13 +100,6 @@ async function start(): Promise<void> {
   }
   presenter.refresh();
 
-  app.on('second-instance', (_e, argv) => {
-    if (argv.includes('--picker')) d.shortcutPressed();
-    else windows.show('settings');
-  });
-  if (process.argv.includes('--picker')) d.shortcutPressed();
-  else if (!process.argv.includes('--hidden') && d.listProfiles().length === 0) windows.show('settings');
-
   // A tray app: closing its windows does not quit it.
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', () => markQuitting());
@@ -107,4 +107,8 @@ async function start(): Promise<void> {
     globalShortcut.unregisterAll();
     d.stop();
   });
+
+  // Whether the tray icon can be seen decides the first window (stock GNOME has no tray).
+  d.setTray(trayHost(process.platform, process.env, process.platform === 'linux' ? await askStatusNotifierWatcher() : undefined));
+  d.openWindow(d.firstWindow(launchIntent(process.argv, process.platform, () => app.getLoginItemSettings())));
 }

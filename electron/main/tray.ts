@@ -1,21 +1,27 @@
 // The tray icon and its menu. Icons: macOS template images (black with alpha, @2x beside them,
-// the system tints them); elsewhere a light or dark variant chosen from the system theme.
+// the system tints them); elsewhere the glyph for the panel's shade (app/tray-host.ts trayPanel).
 
 import { Menu, Tray, nativeImage, nativeTheme } from 'electron';
 import type { NativeImage } from 'electron';
 import * as path from 'path';
 
 import type { MenuAction, MenuInput, TrayIconState } from '../app/menu-model.js';
+import { trayPanel } from '../app/tray-host.js';
 import { TrayPresenter } from '../app/tray-presenter.js';
 
 export function trayIcon(assets: string, state: TrayIconState): NativeImage {
-  if (process.platform === 'darwin') {
+  const panel = trayPanel({
+    platform: process.platform,
+    env: process.env,
+    darkColors: nativeTheme.shouldUseDarkColors,
+    darkSystemUI: nativeTheme.shouldUseDarkColorsForSystemIntegratedUI,
+  });
+  if (panel === 'template') {
     const img = nativeImage.createFromPath(path.join(assets, 'tray', `tray-${state}Template.png`));
     img.setTemplateImage(true);
     return img;
   }
-  const variant = nativeTheme.shouldUseDarkColors ? 'dark' : 'light';
-  return nativeImage.createFromPath(path.join(assets, 'tray', `tray-${state}-${variant}.png`));
+  return nativeImage.createFromPath(path.join(assets, 'tray', `tray-${state}-${panel}.png`));
 }
 
 export function createTray(assets: string, input: () => MenuInput, onAction: (a: MenuAction) => void): { tray: Tray; presenter: TrayPresenter<Menu, NativeImage> } {

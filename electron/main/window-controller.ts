@@ -1,12 +1,14 @@
-// The two windows (settings, quick picker), created on demand with the security settings every
-// Knocker window has: context isolation, sandbox, no Node, no webview, navigation and new
-// windows denied, no permission granted, nothing loaded but the app's own files.
+// The two windows (settings, quick picker), created on demand with the options of
+// app/window-options.ts (context isolation, sandbox, no Node, no webview, DevTools only when not
+// packaged); navigation and new windows denied, no permission granted, nothing loaded but the
+// app's own files.
 
 import { BrowserWindow, WebContents, WebFrameMain, screen, session } from 'electron';
 import type { IpcMainInvokeEvent } from 'electron';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 
+import { windowOptions } from '../app/window-options.js';
 import type { WindowKind } from '../shared/ipc-schema.js';
 
 export const PAGE: Record<WindowKind, string> = { settings: 'index.html', picker: 'picker.html' };
@@ -17,7 +19,10 @@ export class WindowController {
   constructor(
     private readonly rendererDir: string,
     private readonly preload: string,
+    private readonly packaged: boolean,
     private readonly icon?: string,
+    /** The settings window was closed by the user (it is hidden, not destroyed). */
+    private readonly onSettingsClosed?: () => void,
   ) {}
 
   /** Lock the default session down once: no permissions, no request to anything but the app's files. */
@@ -70,40 +75,15 @@ export class WindowController {
 
   private create(kind: WindowKind): BrowserWindow {
     const picker = kind === 'picker';
-    const win = new BrowserWindow({
-      width: picker ? 560 : 980,
-      height: picker ? 420 : 700,
-      minWidth: picker ? 420 : 760,
-      minHeight: picker ? 240 : 520,
-      show: false,
-      title: picker ? 'Knocker: quick connect' : 'Knocker',
-      frame: !picker,
-      resizable: !picker,
-      alwaysOnTop: picker,
-      skipTaskbar: picker,
-      fullscreenable: false,
-      ...(this.icon ? { icon: this.icon } : {}),
-      webPreferences: {
-        preload: this.preload,
-        contextIsolation: true,
-        sandbox: true,
-        nodeIntegration: false,
-        nodeIntegrationInWorker: false,
-        nodeIntegrationInSubFrames: false,
-        webviewTag: false,
-        webSecurity: true,
-        allowRunningInsecureContent: false,
-        spellcheck: false,
-        devTools: !process.env.KNOCKER_NO_DEVTOOLS,
-      },
-    });
+    const win = new BrowserWindow(windowOptions(kind, { preload: this.preload, packaged: this.packaged, ...(this.icon ? { icon: this.icon } : {}) }));
     guard(win.webContents);
     if (picker) win.on('blur', () => win.hide());
-    // Closing the settings window hides it; the app lives in the tray.
+    // Closing the settings window hides it; the app lives in the tray (DesktopApp.settingsClosed decides without one).
     win.on('close', (e) => {
       if (!quitting) {
         e.preventDefault();
         win.hide();
+        if (!picker) this.onSettingsClosed?.();
       }
     });
     void win.loadURL(this.pageUrl(kind));

@@ -31,6 +31,27 @@ export interface ProfileView {
   hasSequence: boolean;
   /** A time-based door: the sequence is derived from the keychain's secret and the clock at knock time. */
   timeBased?: boolean;
+  /** An SPA door (fwknop): its non-secret settings; its keys stay in the keychain and never come back. */
+  spa?: SpaView;
+}
+
+/** An SPA door's settings as the profile file holds them (allowIp: `source` or an IPv4 address). */
+export interface SpaView {
+  port: number;
+  access: string;
+  allowIp: string;
+  fwTimeout?: number;
+  username?: string;
+}
+
+/** A time-based door's settings (never its secret): the window is floor(now / step). */
+export interface TimeDoorView {
+  door: string;
+  step: number;
+  length: number;
+  portLo: number;
+  portHi: number;
+  protocols: ProtoView[];
 }
 
 /** What a form sends: checked field by field by the core's validateDraft. */
@@ -132,6 +153,19 @@ export interface ImportReportView {
   invalid: { source: string; problems: { field: string; message: string }[] }[];
 }
 
+/** Whether this desktop shows the tray icon; without one, how to get one or what to do instead. */
+export interface TrayView {
+  shown: boolean;
+  advice?: string;
+}
+
+/** The profile file cannot be read (corrupt, written by a newer Knocker, unreadable). */
+export interface ProfilesProblemView {
+  message: string;
+  file: string;
+  hint?: string;
+}
+
 export interface AppStateView {
   version: string;
   platform: string;
@@ -139,6 +173,9 @@ export interface AppStateView {
   reachability: Record<string, ReachView>;
   /** Runs in progress, by profile id. */
   busy: Record<string, RunMode>;
+  tray?: TrayView;
+  /** Set while the profile file cannot be read: the settings window says so and offers to move it aside. */
+  profilesProblem?: ProfilesProblemView;
 }
 
 export type WindowKind = 'settings' | 'picker';
@@ -194,8 +231,12 @@ export const ipcSchema = {
     add: invoke<{ input: ProfileInputView }, ProfileView>(obj({ input: profileInput }), SETTINGS),
     edit: invoke<{ name: string; patch: ProfileInputView }, ProfileView>(obj({ name, patch: profileInput }), SETTINGS),
     remove: invoke<{ name: string }, ProfileView>(obj({ name }), SETTINGS),
+    /** A time-based profile's door settings, for the editor (the secret stays in the keychain). */
+    timeDoor: invoke<{ name: string }, TimeDoorView>(obj({ name }), SETTINGS),
     /** Puts the profile's ssh command on the clipboard and returns it. */
     copySshCommand: invoke<{ name: string }, { command: string }>(obj({ name })),
+    /** An unreadable profile file is renamed (kept beside, never deleted) so that Knocker starts with an empty list. */
+    moveAside: invoke<{}, { movedTo: string }>(none, SETTINGS),
   },
   knock: {
     /** Knock, wait for the SSH port, open ssh in the user's terminal. */
@@ -218,6 +259,21 @@ export const ipcSchema = {
     /** Hosts of the user's ~/.ssh/config. */
     sshConfig: invoke<{ sequence?: string }, ImportPreviewView>(obj({ sequence: optional(str({ max: 1024 })) }), SETTINGS),
     apply: invoke<{ items: ProfileInputView[]; replace: boolean }, ImportReportView>(obj({ items: list(profileInput, 500), replace: bool }), SETTINGS),
+    /** A time-based profile from what `knocker-agent secret new` printed (text or knocker://time-door link). */
+    time: invoke<{ text: string; name: string; host?: string; replace: boolean }, ProfileView>(
+      obj({ text: str({ max: 8192 }), name, host: optional(str({ max: 255 })), replace: bool }),
+      SETTINGS,
+    ),
+    /**
+     * SPA profiles from a .fwknoprc (its text, or ~/.fwknoprc read by main). The preview carries
+     * no key; applyFwknoprc reads the file again in main and imports the chosen stanzas, keys
+     * straight into the keychain.
+     */
+    fwknoprc: invoke<{ text?: string; fileName?: string }, ImportPreviewView>(obj({ text: optional(str({ max: 512 * 1024 })), fileName: optional(str({ max: 255 })) }), SETTINGS),
+    applyFwknoprc: invoke<{ text?: string; fileName?: string; names: string[]; replace: boolean }, ImportReportView>(
+      obj({ text: optional(str({ max: 512 * 1024 })), fileName: optional(str({ max: 255 })), names: list(name, 500), replace: bool }),
+      SETTINGS,
+    ),
   },
   prefs: {
     get: invoke<{}, PreferencesView>(none),

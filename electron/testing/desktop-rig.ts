@@ -41,9 +41,17 @@ export interface DesktopRig {
   menu(): StandinMenu;
 }
 
-export function desktopRig(t: { after: (fn: () => void) => void }, opts: { icmp?: IcmpProber; env?: NodeJS.ProcessEnv; taken?: string[] } = {}): DesktopRig {
-  const { dir, cleanup } = tempDir('knocker-desktop-');
-  t.after(cleanup);
+/**
+ * `dir`: the config directory of an earlier rig (a later launch over the same files); default a
+ * new temp dir, removed after the test.
+ */
+export function desktopRig(t: { after: (fn: () => void) => void }, opts: { icmp?: IcmpProber; env?: NodeJS.ProcessEnv; taken?: string[]; dir?: string } = {}): DesktopRig {
+  let dir = opts.dir;
+  if (!dir) {
+    const tmp = tempDir('knocker-desktop-');
+    t.after(tmp.cleanup);
+    dir = tmp.dir;
+  }
   const keychain = new MemoryKeychain();
   let n = 0;
   const service = new ProfileService({ store: new ProfileStore(path.join(dir, 'profiles.json')), secrets: new SecretStore(keychain), newId: () => `id-${++n}` });

@@ -5,7 +5,7 @@
 // application holding a combination is a registration like any other (`registerForOtherApp`),
 // so Knocker's register of it returns false, as Electron's does.
 
-import type { GlobalShortcutLike, IpcMainLike, MenuApi, MenuItemTemplate, TrayLike } from '../app/electron-like.js';
+import type { ApplicationMenuApi, CommandLineLike, GlobalShortcutLike, IpcMainLike, MenuApi, MenuItemTemplate, TrayLike } from '../app/electron-like.js';
 
 export class StandinMenu {
   constructor(readonly items: MenuItemTemplate[]) {}
@@ -46,6 +46,44 @@ export const standinMenuApi: MenuApi<StandinMenu> & { built: StandinMenu[] } = {
     return m;
   },
 };
+
+/** Menu's static side with the application menu: records what was set, in order. */
+export class StandinApplicationMenu implements ApplicationMenuApi<StandinMenu> {
+  readonly calls: { method: 'buildFromTemplate' | 'setApplicationMenu'; arg: unknown }[] = [];
+  applicationMenu: StandinMenu | null | undefined;
+
+  buildFromTemplate(template: MenuItemTemplate[]): StandinMenu {
+    this.calls.push({ method: 'buildFromTemplate', arg: template });
+    return new StandinMenu(template);
+  }
+  setApplicationMenu(menu: StandinMenu | null): void {
+    this.calls.push({ method: 'setApplicationMenu', arg: menu });
+    this.applicationMenu = menu;
+  }
+}
+
+/**
+ * app.commandLine over an argv: switches given at launch (`--name=value`) and appended ones, the
+ * last of a name winning, as Chromium's CommandLine does.
+ */
+export class StandinCommandLine implements CommandLineLike {
+  readonly calls: { method: 'appendSwitch'; name: string; value?: string }[] = [];
+  private readonly switches = new Map<string, string>();
+
+  constructor(argv: readonly string[] = []) {
+    for (const a of argv) {
+      const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+      if (m) this.switches.set(m[1], m[2] ?? '');
+    }
+  }
+  getSwitchValue(name: string): string {
+    return this.switches.get(name) ?? '';
+  }
+  appendSwitch(name: string, value?: string): void {
+    this.calls.push({ method: 'appendSwitch', name, ...(value !== undefined ? { value } : {}) });
+    this.switches.set(name, value ?? '');
+  }
+}
 
 export class StandinTray<I> implements TrayLike<StandinMenu, I> {
   readonly calls: { method: string; arg: unknown }[] = [];

@@ -47,12 +47,23 @@ export interface Door {
   tcpFlags: TcpFlagRule;
   /** Exact destination text to match instead of the interface's addresses. */
   target?: string;
+  /**
+   * knocker-agent extension (Strict_Sequence): once a source has begun the sequence, any other
+   * knock-shaped packet from it to this host resets its attempt, on any port. Resolved by the
+   * parser (door, then [options], then no); time doors are always strict.
+   */
+  strict?: boolean;
   /** knocker-agent extension: open ports natively for the knocking address (Open = 22/tcp). */
   firewall?: FirewallDoor;
   /** knocker-agent extension: the sequence is derived from a secret and the time. */
   time?: TimeDoor;
   /** Set at run time when a one-time door has used its last sequence. */
   disabled?: boolean;
+}
+
+/** Does any knock-shaped packet from a source that began this door reset it (not only its ports)? */
+export function isStrict(door: Door): boolean {
+  return door.strict === true || door.time !== undefined;
 }
 
 export type FirewallBackend = 'firewalld' | 'nftables';
@@ -86,6 +97,8 @@ export interface GlobalOptions {
   useSyslog: boolean;
   /** knocker-agent extension: where the expiry journal lives (default /var/lib/knocker-agent). */
   stateDir?: string;
+  /** knocker-agent extension: Strict_Sequence under [options], the default of every door. */
+  strictSequence?: boolean;
   logFile?: string;
   pidFile?: string;
   interface?: string;

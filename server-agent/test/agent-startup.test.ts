@@ -4,10 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, after } from './lab/hooks.js';
-import { NetnsLab } from './lab/netns-lab.js';
-import { AGENT_BIN } from './lab/daemons.js';
-import { run } from './lab/proc.js';
+import { before, after, NetnsLab, AGENT_BIN, run } from 'knocker-lab';
 import { parseArgs } from '../src/daemon/cli-options.js';
 
 let lab: NetnsLab;

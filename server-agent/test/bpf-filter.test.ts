@@ -2,7 +2,7 @@
 // the same text (knockd -D prints "adding pcap expression for door 'D': EXPR"), and every filter
 // we produce must compile with tcpdump. Needs root (network namespaces, knockd, tcpdump -d).
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'fs';
@@ -274,6 +274,41 @@ describe('buildCaptureFilter (pure)', () => {
     // 32-port door (knockd's limit), all flags combinations
     const many = door('many', Array.from({ length: 32 }, (_, i) => `${1000 + i}${i % 2 ? ':udp' : ''}`).join(','), 'syn,!ack,!rst');
     assertCompiles(buildCaptureFilter([many], local, { ipv4Only: false }));
+  });
+});
+
+describe('buildCaptureFilter: strict doors (issue 13)', () => {
+  const one = { v4: ['10.66.0.1'], v6: ['fd66::1'] };
+  const strict = (d: Door): Door => ({ ...d, strict: true });
+
+  it('a strict door sees every TCP packet passing its flags and every UDP datagram to its destinations', () => {
+    assert.equal(
+      buildCaptureFilter([strict(door('s', '7000,8000:udp,9000', 'syn,!ack'))], one, { ipv4Only: false }),
+      '((dst host 10.66.0.1) and ((tcp and tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0) or udp))' +
+        ' or ((dst host fd66::1) and ((tcp and ip6[13+40] & tcp-syn != 0 and ip6[13+40] & tcp-ack == 0) or udp))',
+    );
+    assertCompiles(buildCaptureFilter([strict(door('s', '7000,8000:udp,9000', 'syn,!ack'))], one, { ipv4Only: false }));
+  });
+
+  it('strict doors with the same flags and destinations share one clause; classic doors keep knockd\'s', () => {
+    const f = buildCaptureFilter(
+      [strict(door('s1', '7000,8000,9000', 'syn')), door('c', '7100,8100', 'syn'), strict(door('s2', '6000,6001', 'syn')), strict(door('t', '6000', 'syn', '10.66.0.99'))],
+      { v4: ['10.66.0.1'], v6: [] },
+      { ipv4Only: false },
+    );
+    assert.equal(
+      f,
+      '((dst host 10.66.0.1) and ((tcp and tcp[tcpflags] & tcp-syn != 0) or udp))' +
+        ' or ((dst host 10.66.0.1) and (((tcp dst port 7100 or 8100) and tcp[tcpflags] & tcp-syn != 0)))' +
+        ' or ((dst host 10.66.0.99) and ((tcp and tcp[tcpflags] & tcp-syn != 0) or udp))',
+    );
+    assertCompiles(f);
+  });
+
+  it('a time door is strict (its windows are concrete doors with one clause)', () => {
+    const time = { secretFile: 'x', step: 30, length: 3, portLo: 30000, portHi: 30255, protocols: ['tcp' as const], line: 1 };
+    const windows = [door('tw', '30001,30002,30003', 'syn'), door('tw', '30100,30200,30007', 'syn')].map((d) => ({ ...d, time }));
+    assert.equal(buildCaptureFilter(windows, { v4: ['10.66.0.1'], v6: [] }, { ipv4Only: false }), '((dst host 10.66.0.1) and ((tcp and tcp[tcpflags] & tcp-syn != 0) or udp))');
   });
 });
 

@@ -94,6 +94,13 @@ function everyone(line: number, who: string, key: string): string {
   return `F:${line}: warning: ${who}: ${key} opens port 22/tcp to every address, not only to the knocking one (%IP% is not used): anyone can connect while it is open (hint: open it for the knocking address only: firewall-cmd --add-rich-rule='${RICH}' (and close it with firewall-cmd --remove-rich-rule='${RICH}')${NATIVE})`;
 }
 
+/** The "a random port scan can open this door" diagnostic of a classic door of n distinct knocks. */
+function scan(line: number, who: string, seq: string): string {
+  const n = seq.split(',').length;
+  const odds = [1, 1, 2, 6, 24, 120][n];
+  return `F:${line}: warning: ${who}: a random port scan can open this door: it sees only its own ports, so a scan that hits every port once in random order (nmap -p-) completes ${seq} when those come up in this order, about 1 in ${odds} scans (${n} ports: 1 in ${n}!) (hint: add Strict_Sequence = yes to this door (or under [options] for every door): once an address has begun the sequence, any other port it knocks on resets its attempt; more ports make it rarer (5 ports: 1 in 120, 8: 1 in 40,320))`;
+}
+
 // ---- the guide's configurations -----------------------------------------------------------------
 
 const OPEN_CLOSE = `[options]
@@ -205,7 +212,13 @@ const USESYSLOG = `[options]
 describe('knocker-agent --check on the guide\'s configurations', () => {
   it('opening and closing doors: firewall-cmd --add-port opens SSH to everyone (exit 0)', () => {
     const r = check(OPEN_CLOSE);
-    assert.deepEqual(r.lines, [...eth0(1), everyone(7, "section 'openSSH'", 'command'), summary(2, 0, CENTOS ? 2 : 1)]);
+    assert.deepEqual(r.lines, [
+      ...eth0(1),
+      scan(5, "section 'openSSH'", '32512,8425,27705'),
+      everyone(7, "section 'openSSH'", 'command'),
+      scan(11, "section 'closeSSH'", '9136,17752,45700'),
+      summary(2, 0, CENTOS ? 4 : 3),
+    ]);
     assert.equal(r.status, 0);
   });
 
@@ -215,22 +228,24 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
       `F:1: ${OUT}: the [options] header is missing above this line ("logfile" is a global option) (hint: insert the missing headers; the file then starts: [options] | logfile = /var/log/port_knocking.log | [openSSH] | sequence    = 32512,8425,27705 | ... | [closeSSH] | sequence    = 9136,17752,45700 | ...)`,
       ...eth0(1, true),
       `F:3: ${OUT}: a door header such as [openSSH] is missing above this line ("sequence" is a door directive) (hint: insert [openSSH] above this line)`,
+      scan(3, 'the door at line 3 (no header yet)', '32512,8425,27705'),
       `F:4: ${OUT}: "seq_timeout" belongs to the door that starts at line 3, which has no header (hint: insert [openSSH] above line 3)`,
       `F:5: ${OUT}: "command" belongs to the door that starts at line 3, which has no header (hint: insert [openSSH] above line 3)`,
       everyone(5, 'the door at line 3 (no header yet)', 'command'),
       `F:6: ${OUT}: "tcpflags" belongs to the door that starts at line 3, which has no header (hint: insert [openSSH] above line 3)`,
       `F:8: ${OUT}: a door header such as [closeSSH] is missing above this line ("sequence" is a door directive) (hint: insert [closeSSH] above this line)`,
+      scan(8, 'the door at line 8 (no header yet)', '9136,17752,45700'),
       `F:9: ${OUT}: "seq_timeout" belongs to the door that starts at line 8, which has no header (hint: insert [closeSSH] above line 8)`,
       `F:10: ${OUT}: "command" belongs to the door that starts at line 8, which has no header (hint: insert [closeSSH] above line 8)`,
       `F:11: ${OUT}: "tcpflags" belongs to the door that starts at line 8, which has no header (hint: insert [closeSSH] above line 8)`,
-      summary(undefined, 9, CENTOS ? 2 : 1),
+      summary(undefined, 9, CENTOS ? 4 : 3),
     ]);
     assert.equal(r.status, 1);
   });
 
   it('one door with start_command, cmd_timeout 1800 and stop_command', () => {
     const r = check(ONE_DOOR);
-    assert.deepEqual(r.lines, [...eth0(1), everyone(8, "section 'SSH'", 'start_command'), summary(1, 0, CENTOS ? 2 : 1)]);
+    assert.deepEqual(r.lines, [...eth0(1), scan(5, "section 'SSH'", '32512,8425,27705'), everyone(8, "section 'SSH'", 'start_command'), summary(1, 0, CENTOS ? 3 : 2)]);
     assert.equal(r.status, 0);
   });
 
@@ -239,13 +254,14 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
     assert.deepEqual(r.lines, [
       ...eth0(0),
       `F:1: ${OUT}: a door header such as [openSSH] is missing above this line ("sequence" is a door directive) (hint: insert the missing header; the file then starts: [openSSH] | sequence      = 32512,8425,27705 | ...)`,
+      scan(1, 'the door at line 1 (no header yet)', '32512,8425,27705'),
       `F:2: ${OUT}: "seq_timeout" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       `F:3: ${OUT}: "tcpflags" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       `F:4: ${OUT}: "start_command" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       everyone(4, 'the door at line 1 (no header yet)', 'start_command'),
       `F:5: ${OUT}: "cmd_timeout" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       `F:6: ${OUT}: "stop_command" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
-      summary(undefined, 6, CENTOS ? 2 : 1),
+      summary(undefined, 6, CENTOS ? 3 : 2),
     ]);
     assert.equal(r.status, 1);
   });
@@ -258,7 +274,7 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
 
   it('per-port protocols 32512:tcp,8425:udp,27705:tcp (no [options] section)', () => {
     const r = check(PROTOCOLS);
-    assert.deepEqual(r.lines, [...eth0(0), everyone(5, "section 'openSSH'", 'start_command'), summary(1, 0, CENTOS ? 2 : 1)]);
+    assert.deepEqual(r.lines, [...eth0(0), scan(2, "section 'openSSH'", '32512,8425:udp,27705'), everyone(5, "section 'openSSH'", 'start_command'), summary(1, 0, CENTOS ? 3 : 2)]);
     assert.equal(r.status, 0);
   });
 
@@ -266,9 +282,11 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
     const r = check(OFF_LABEL);
     assert.deepEqual(r.lines, [
       ...eth0(1),
+      scan(5, "section 'restartWeb'", '4433,5522,6611'),
       "F:11: warning: section 'rebootServer': a sequence of 2 knocks (7788,8877) is easy to find by trying ports (hint: use at least 3 ports, e.g. Sequence = 7788,8877,<another unused port>)",
+      scan(11, "section 'rebootServer'", '7788,8877'),
       "F:13: warning: section 'rebootServer': a knock runs \"/sbin/reboot\", and this door is easy to trigger by accident or on purpose: without TCPFlags = syn every TCP packet to a sequence port counts as a knock, so ordinary connections and port scans can complete it; a sequence of 2 knocks is found quickly by trying ports; and knocks are plain packets that anyone can send, even with a forged source address (hint: add TCPFlags = syn and use a sequence of at least 3 (better more) unusual ports; consider One_Time_Sequences, so that a knock someone has seen cannot be replayed)",
-      summary(2, 0, CENTOS ? 3 : 2),
+      summary(2, 0, CENTOS ? 5 : 4),
     ]);
     assert.equal(r.status, 0);
   });
@@ -278,10 +296,11 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
     assert.deepEqual(r.lines, [
       ...eth0(0),
       `F:1: ${OUT}: a door header such as [openSSH] is missing above this line ("sequence" is a door directive) (hint: insert the missing header; the file then starts: [openSSH] | sequence    = 7788,8877,9966 | ...)`,
+      scan(1, 'the door at line 1 (no header yet)', '7788,8877,9966'),
       `F:2: ${OUT}: "seq_timeout" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       `F:3: ${OUT}: "command" belongs to the door that starts at line 1, which has no header (hint: insert [openSSH] above line 1)`,
       'F:3: warning: the door at line 1 (no header yet): a knock runs "/usr/sbin/shutdown -r now", and this door is easy to trigger by accident or on purpose: without TCPFlags = syn every TCP packet to a sequence port counts as a knock, so ordinary connections and port scans can complete it; and knocks are plain packets that anyone can send, even with a forged source address (hint: add TCPFlags = syn; consider One_Time_Sequences, so that a knock someone has seen cannot be replayed)',
-      summary(undefined, 3, CENTOS ? 2 : 1),
+      summary(undefined, 3, CENTOS ? 3 : 2),
     ]);
     assert.equal(r.status, 1);
   });
@@ -293,10 +312,11 @@ describe('knocker-agent --check on the guide\'s configurations', () => {
     assert.deepEqual(r.lines, [
       ...eth0(1),
       'F:2: warning: logfile = UseSyslog writes the log to a file named "UseSyslog" in the directory the agent starts in, not to syslog (hint: replace this line with the bare directive UseSyslog (no "=" and no value))',
+      scan(5, "section 'SSH'", '32512,8425,27705'),
       everyone(8, "section 'SSH'", 'start_command'),
       permanent(8, 'start_command'),
       permanent(10, 'stop_command'),
-      summary(1, 0, CENTOS ? 5 : 4),
+      summary(1, 0, CENTOS ? 6 : 5),
     ]);
     assert.equal(r.status, 0);
   });
@@ -311,12 +331,13 @@ describe('knocker-agent --check on safe configurations', () => {
         sequence      = 32512:tcp,8425:udp,27705:tcp,4119
         seq_timeout   = 5
         tcpflags      = syn
+        strict_sequence = yes
         start_command = /usr/bin/firewall-cmd --add-rich-rule='${RICH}'
         cmd_timeout   = 30
         stop_command  = /usr/bin/firewall-cmd --remove-rich-rule='${RICH}'
 `;
 
-  it('a rich rule for %IP% closed by stop_command, tcpflags syn, 4 ports, an existing interface: no warning', () => {
+  it('a strict door, a rich rule for %IP% closed by stop_command, tcpflags syn, 4 ports, an existing interface: no warning', () => {
     const r = CENTOS ? check(SAFE('ens33')) : check(SAFE('lo'), [], 'host');
     assert.deepEqual(r.lines, [summary(1, 0, 0)]);
     assert.equal(r.status, 0);
@@ -363,10 +384,11 @@ describe('knocker-agent --check and local services', () => {
             `F:4: warning: section 'openSSH': a local service listens on TCP port ${port} of the sequence: a knock there completes a handshake, and without TCPFlags = syn its further packets count as extra knocks, which breaks the sequence (hint: add TCPFlags = syn to this door, or knock on port where nothing listens)`,
           ]
         : [];
-      assert.deepEqual(r.lines, [...expected, summary(1, 0, expected.length)]);
+      const scanned = scan(4, "section 'openSSH'", `41877,${port},51809`);
+      assert.deepEqual(r.lines, [...expected, scanned, summary(1, 0, expected.length + 1)]);
       assert.equal(r.status, 0);
       const withSyn = check(text.replace('[openSSH]\n', '[openSSH]\ntcpflags = syn\n'), ['-i', 'lo'], 'host');
-      assert.deepEqual(withSyn.lines, [summary(1, 0, 0)]);
+      assert.deepEqual(withSyn.lines, [scan(5, "section 'openSSH'", `41877,${port},51809`), summary(1, 0, 1)]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -389,10 +411,12 @@ describe('warnings at start-up', () => {
         if (text.includes(expected)) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      // The short sequence, and that a random scan opens it (1 in 2).
       const warnings = text.split('\n').filter((l) => l.includes('warning:'));
-      assert.equal(warnings.length, 1, text);
+      assert.equal(warnings.length, 2, text);
       assert.match(warnings[0], /^\[\d{4}-\d\d-\d\d \d\d:\d\d\] /);
       assert.equal(warnings[0].slice(19), expected);
+      assert.match(warnings[1], /section 'reboot': a random port scan can open this door/);
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -16,9 +16,15 @@ import type { ConfigProblem } from '../src/types.js';
 
 const FILE = 'knockd.conf';
 
-function lint(text: string, env: LintEnv = {}): ConfigProblem[] {
+/** Every diagnostic, the scan warning included (every classic door of up to 10 knocks gets it). */
+function lintAll(text: string, env: LintEnv = {}): ConfigProblem[] {
   const r = parseKnockdConfig(text, FILE);
   return lintKnockdConfig({ text, file: FILE, config: r.config, problems: r.problems }, env);
+}
+const SCAN_WARNING = /a random port scan can open this door/;
+/** The diagnostics of the other rules: the scan warning is tested on its own ("port scans"). */
+function lint(text: string, env: LintEnv = {}): ConfigProblem[] {
+  return lintAll(text, env).filter((p) => !SCAN_WARNING.test(p.message));
 }
 /** Every diagnostic as `--check` prints it. */
 function shown(text: string, env: LintEnv = {}): string[] {
@@ -391,11 +397,14 @@ describe('the interface', () => {
 describe('valid, safe configurations', () => {
   it('produce no warning, and linting changes nothing in the parsed config', () => {
     const env: LintEnv = { interfaces: ['eth0', 'lo'], defaultRouteInterface: 'eth0', listeningPorts: { tcp: [22], udp: [53] }, cliInterfaces: ['eth0'] };
+    // Strict doors (a random scan cannot open them), but for the 12-port one (1 in 12! scans).
+    const strict = '[options]\nStrict_Sequence = yes\n';
     const texts = [
-      `[options]\nUseSyslog\n${door(`firewall-cmd --add-rich-rule='${RICH}'`, `cmd_timeout = 30\nstop_command = firewall-cmd --remove-rich-rule='${RICH}'`)}`,
-      door('iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT', 'cmd_timeout = 10\nstop_command = iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT'),
-      door('/usr/sbin/nft add rule inet filter input ip saddr %IP% tcp dport 22 accept', 'stop_command = /usr/sbin/nft flush chain inet filter input'),
-      door(`firewall-cmd --add-rich-rule='${RICH}'`, `stop_command = firewall-cmd --remove-rich-rule='${RICH}'`, 'openSSH', '32512:tcp,8425:udp,27705:tcp') +
+      `[options]\nUseSyslog\nStrict_Sequence = yes\n${door(`firewall-cmd --add-rich-rule='${RICH}'`, `cmd_timeout = 30\nstop_command = firewall-cmd --remove-rich-rule='${RICH}'`)}`,
+      strict + door('iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT', 'cmd_timeout = 10\nstop_command = iptables -D INPUT -s %IP% -p tcp --dport 22 -j ACCEPT'),
+      strict + door('/usr/sbin/nft add rule inet filter input ip saddr %IP% tcp dport 22 accept', 'stop_command = /usr/sbin/nft flush chain inet filter input'),
+      strict +
+        door(`firewall-cmd --add-rich-rule='${RICH}'`, `stop_command = firewall-cmd --remove-rich-rule='${RICH}'`, 'openSSH', '32512:tcp,8425:udp,27705:tcp') +
         door(`firewall-cmd --remove-rich-rule='${RICH}'`, '', 'closeSSH', '9136,17752,45700'),
       `[web]\nsequence = 1009,2053,3001,4079,5003,6007,7001,8009,9001,10007,11003,12011\nseq_timeout = 30\ntcpflags = syn\ncommand = systemctl restart httpd\n`,
     ];
@@ -422,7 +431,50 @@ describe('valid, safe configurations', () => {
   it('without the parser\'s config, parses the text itself', () => {
     const text = door('firewall-cmd --add-port=22/tcp', 'stop_command = firewall-cmd --remove-port=22/tcp');
     const out = lintKnockdConfig({ text, file: FILE, problems: [] });
-    assert.deepEqual(out.map((p) => p.line), [5]);
+    assert.deepEqual(out.map((p) => p.line), [2, 5], 'the scan warning at the sequence, the open port at the command');
+  });
+});
+
+describe('port scans (issue 13)', () => {
+  it('a classic door: the odds that one random full scan opens it (1 in n!) and how to fix it', () => {
+    const w = lintAll('[a]\nsequence = 7000,8000,9000\ntcpflags = syn\n').filter((p) => SCAN_WARNING.test(p.message));
+    assert.deepEqual(w.map(formatProblem), [
+      "knockd.conf:2: warning: section 'a': a random port scan can open this door: it sees only its own ports, so a scan that hits every port once in random order (nmap -p-) completes 7000,8000,9000 when those come up in this order, about 1 in 6 scans (3 ports: 1 in 3!) (hint: add Strict_Sequence = yes to this door (or under [options] for every door): once an address has begun the sequence, any other port it knocks on resets its attempt; more ports make it rarer (5 ports: 1 in 120, 8: 1 in 40,320))",
+    ]);
+    const seven = lintAll('[a]\nsequence = 1,2,3,4,5,6,7\ntcpflags = syn\n').filter((p) => SCAN_WARNING.test(p.message));
+    assert.equal(seven.length, 1);
+    assert.match(seven[0].message, /about 1 in 5,040 scans \(7 ports: 1 in 7!\)/);
+    assert.doesNotMatch(seven[0].hint ?? '', /more ports/);
+  });
+
+  it('no warning for a strict door (its own or [options]), a time door, a repeated knock, or more than 10 knocks', () => {
+    const quiet = (text: string) => assert.deepEqual(lintAll(text).filter((p) => SCAN_WARNING.test(p.message)).map(formatProblem), [], text);
+    quiet('[a]\nsequence = 7000,8000,9000\ntcpflags = syn\nstrict_sequence = yes\n');
+    quiet('[options]\nStrict_Sequence = yes\n[a]\nsequence = 7000,8000,9000\ntcpflags = syn\n');
+    quiet('[a]\nsequence = 7000,8000,9000\ntcpflags = syn\n[options]\nstrict_sequence = YES\n');
+    quiet('[a]\nsequence = 7000,8000,7000\ntcpflags = syn\n');
+    quiet('[a]\nsequence = 1,2,3,4,5,6,7,8,9,10,11\ntcpflags = syn\n');
+    const classic = lintAll('[options]\nStrict_Sequence = yes\n[a]\nsequence = 7000,8000,9000\ntcpflags = syn\nStrict_Sequence = no\n');
+    assert.equal(classic.filter((p) => SCAN_WARNING.test(p.message)).length, 1, 'a door\'s own "no" wins over [options]');
+  });
+
+  it('a strict door with TCP knocks and no TCPFlags is an error; UDP knocks only: a warning', () => {
+    const e = lintAll('[a]\nsequence = 7000,8000:udp,9000\nstrict_sequence = yes\n');
+    assert.deepEqual(e.map((p) => [p.line, p.severity]), [[1, 'error']]);
+    assert.match(e[0].message, /section 'a' is strict and has TCP knocks but no TCPFlags: every packet of a connection already open from the knocking address .* would reset the knock/);
+    assert.equal(e[0].hint, 'add TCPFlags = syn,!ack (only the first packet of a new connection counts as a knock)');
+    assert.equal(parseKnockdConfig('[options]\nstrict_sequence = yes\n[a]\nsequence = 7000,8000\n', FILE).config, undefined, 'the agent does not start with it either');
+    const w = lintAll('[a]\nsequence = 7000:udp,8000:udp,9000:udp\nstrict_sequence = yes\n');
+    assert.deepEqual(w.map((p) => [p.line, p.severity]), [[1, 'warning']]);
+    assert.match(w[0].message, /every TCP packet from the knocking address to this host .* resets its UDP knock/);
+    assert.deepEqual(lintAll('[a]\nsequence = 7000:udp,8000:udp,9000:udp\nstrict_sequence = yes\ntcpflags = syn,!ack\n'), [], 'TCPFlags matters for a strict UDP door');
+  });
+
+  it('Strict_Sequence takes yes or no', () => {
+    const e = one('[a]\nsequence = 7000,8000,9000\ntcpflags = syn\nstrict_sequence = on\n', /Strict_Sequence/);
+    assert.equal(formatProblem(e).split(' (hint')[0], 'knockd.conf:4: Strict_Sequence: "on" is not yes or no');
+    assert.equal(one('[options]\nstrict_sequence = 1\n[a]\nsequence = 7000,8000,9000\n', /Strict_Sequence/).line, 2);
+    assert.match(one('[a]\nsequence = 7000\nStrict_Sequnce = yes\n', /not a known directive/).hint ?? '', /Strict_Sequence/);
   });
 });
 

@@ -7,7 +7,7 @@
 // the host. This test needs root and knockd; without them it fails, it does not skip.
 
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';

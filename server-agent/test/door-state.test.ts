@@ -1,9 +1,10 @@
 // The door state machine on its own: knockd 0.8's rules (knockd-reference.md §2.4) and the
 // defects we fix (B1, B7, bounded state), fed with packets built here.
-import { test, describe } from 'node:test';
+import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { DoorState, DoorEvents, flagsMatch } from '../src/doors/door-state.js';
 import { Door, Knock, Packet, TCP_FLAG_BITS } from '../src/types.js';
+import { inOrder, prng, sweepOrder } from './sweep-pcap.js';
 
 const SERVER = '10.66.0.1';
 const OTHER_LOCAL = '10.66.0.60';
@@ -54,7 +55,7 @@ function machine(doors: Door[], maxAttempts?: number) {
 }
 
 describe('door state machine: knockd 0.8 behaviour', () => {
-  test('a full sequence logs each stage and opens', () => {
+  it('a full sequence logs each stage and opens', () => {
     const m = machine([door('openSSH', '7000,8000,9000')]);
     m.knock('10.66.0.2', [7000, 8000, 9000]);
     assert.deepEqual(m.log, [
@@ -66,13 +67,13 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.state.size, 0);
   });
 
-  test('ports in no sequence are invisible', () => {
+  it('ports in no sequence are invisible', () => {
     const m = machine([door('d', '7000,8000')]);
     m.knock('10.66.0.2', [7000, 22, 443, 8000]);
     assert.equal(m.opened().length, 1);
   });
 
-  test('a wrong in-sequence port resets the attempt, and is not reused as a first knock', () => {
+  it('a wrong in-sequence port resets the attempt, and is not reused as a first knock', () => {
     const m = machine([door('d', '7000,8000,9000')]);
     m.knock('10.66.0.2', [7000, 9000, 8000, 9000]);
     assert.equal(m.opened().length, 0);
@@ -84,7 +85,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m3.opened().length, 1, 'the third 7000 starts afresh');
   });
 
-  test('the wrong protocol resets (when another door lets tcp/8000 through)', () => {
+  it('the wrong protocol resets (when another door lets tcp/8000 through)', () => {
     const m = machine([door('d', '7000,8000:udp'), door('e', '8000,8001')]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 8000)); // tcp, door wants udp
@@ -94,7 +95,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('doors sharing a prefix advance in parallel', () => {
+  it('doors sharing a prefix advance in parallel', () => {
     const m = machine([door('A', '7000,8000,9000'), door('B', '7000,8000,9100'), door('P', '7000,8000')]);
     m.knock('10.66.0.2', [7000, 8000, 9000]);
     assert.deepEqual(
@@ -104,13 +105,13 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.ok(m.log.includes('10.66.0.2: B: reset (wrong port)'));
   });
 
-  test('while a source has a matching attempt, no other door starts on that packet', () => {
+  it('while a source has a matching attempt, no other door starts on that packet', () => {
     const m = machine([door('A', '7000,8000'), door('C', '5000,5001')]);
     m.knock('10.66.0.2', [7000, 5000, 5001]);
     assert.equal(m.opened().length, 0);
   });
 
-  test('TCP flags: a packet with wrong flags is ignored, not a reset', () => {
+  it('TCP flags: a packet with wrong flags is ignored, not a reset', () => {
     const syn = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
     // The flagless door lets ACKs to 8000 through the filter; door d must ignore them.
     const m = machine([door('d', '7000,8000,9000', { tcpFlags: syn }), door('loose', '9999,8000')]);
@@ -123,7 +124,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('segments whose flags fail every door using the port never reach an attempt (the filter)', () => {
+  it('segments whose flags fail every door using the port never reach an attempt (the filter)', () => {
     const m = machine([door('d', '7000,8000', { tcpFlags: { set: TCP_FLAG_BITS.SYN, clear: 0 } })]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 8000, { flags: TCP_FLAG_BITS.ACK }));
@@ -132,20 +133,20 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('a wrong-flags packet does not start an attempt', () => {
+  it('a wrong-flags packet does not start an attempt', () => {
     const m = machine([door('d', '7000,8000', { tcpFlags: { set: TCP_FLAG_BITS.SYN, clear: 0 } })]);
     m.send(pkt('10.66.0.2', 7000, { flags: TCP_FLAG_BITS.ACK }));
     assert.equal(m.state.size, 0);
   });
 
-  test('flags do not apply to UDP knocks', () => {
+  it('flags do not apply to UDP knocks', () => {
     const m = machine([door('d', '7000:udp,8000', { tcpFlags: { set: TCP_FLAG_BITS.SYN, clear: 0 } })]);
     m.send(pkt('10.66.0.2', 7000, { proto: 'udp' }));
     m.send(pkt('10.66.0.2', 8000));
     assert.equal(m.opened().length, 1);
   });
 
-  test('without TCPFlags every segment counts (a handshake ACK is a second knock)', () => {
+  it('without TCPFlags every segment counts (a handshake ACK is a second knock)', () => {
     const m = machine([door('d', '7000,8000')]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.2', 7000, { flags: TCP_FLAG_BITS.ACK }));
@@ -153,20 +154,20 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 0);
   });
 
-  test('the timeout counts from the first knock, not per step', () => {
+  it('the timeout counts from the first knock, not per step', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 2 })]);
     m.knock('10.66.0.2', [7000, 8000, 9000], 1100);
     assert.equal(m.opened().length, 0);
     assert.ok(m.log.includes('10.66.0.2: d: sequence timeout (stage 2)'));
   });
 
-  test('seq_timeout 0: multi-port doors never open, one-port doors do', () => {
+  it('seq_timeout 0: multi-port doors never open, one-port doors do', () => {
     const m = machine([door('multi', '7000,8000', { seqTimeout: 0 }), door('one', '6000', { seqTimeout: 0 })]);
     m.knock('10.66.0.2', [7000, 8000, 6000], 1);
     assert.deepEqual(m.opened(), ['10.66.0.2: one: OPEN SESAME']);
   });
 
-  test('Target: only the target address counts, and it does not combine with local addresses', () => {
+  it('Target: only the target address counts, and it does not combine with local addresses', () => {
     const m = machine([door('vip', '7000,8000', { target: '10.66.0.99' })]);
     m.send(pkt('10.66.0.2', 7000, { dst: '10.66.0.99' }));
     m.send(pkt('10.66.0.2', 8000, { dst: SERVER }));
@@ -175,20 +176,20 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('a knock to another local address continues the attempt', () => {
+  it('a knock to another local address continues the attempt', () => {
     const m = machine([door('d', '7000,8000')]);
     m.send(pkt('10.66.0.2', 7000, { dst: SERVER }));
     m.send(pkt('10.66.0.2', 8000, { dst: OTHER_LOCAL }));
     assert.equal(m.opened().length, 1);
   });
 
-  test('packets to a non-local destination are not knocks', () => {
+  it('packets to a non-local destination are not knocks', () => {
     const m = machine([door('d', '7000')]);
     m.send(pkt('10.66.0.2', 7000, { dst: '10.66.0.77' }));
     assert.equal(m.opened().length, 0);
   });
 
-  test('IPv4 and IPv6 of one host are different knockers', () => {
+  it('IPv4 and IPv6 of one host are different knockers', () => {
     const m = machine([door('d', '7000,8000')]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('fd66::2', 8000, { dst: 'fd66::1' }));
@@ -198,19 +199,19 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.deepEqual(m.opened(), ['fd66::2: d: OPEN SESAME']);
   });
 
-  test('a one-port UDP door opens on every packet (knockd behaviour)', () => {
+  it('a one-port UDP door opens on every packet (knockd behaviour)', () => {
     const m = machine([door('ping', '5000:udp')]);
     for (let i = 0; i < 3; i++) m.send(pkt('10.66.0.2', 5000, { proto: 'udp' }));
     assert.equal(m.opened().length, 3);
   });
 
-  test('non-TCP/UDP packets are ignored', () => {
+  it('non-TCP/UDP packets are ignored', () => {
     const m = machine([door('d', '7000')]);
     m.state.handle({ ...pkt('10.66.0.2', 7000), protocol: 1 }, 1);
     assert.equal(m.opened().length, 0);
   });
 
-  test('setDoors (reload) drops attempts in progress', () => {
+  it('setDoors (reload) drops attempts in progress', () => {
     const m = machine([door('d', '7000,8000')]);
     m.send(pkt('10.66.0.2', 7000));
     m.state.setDoors([door('d', '7000,8000')]);
@@ -219,7 +220,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.state.size, 0);
   });
 
-  test('disabled doors (a used-up one-time door) start nothing', () => {
+  it('disabled doors (a used-up one-time door) start nothing', () => {
     const d = door('once', '7000');
     const m = machine([d]);
     d.disabled = true;
@@ -227,7 +228,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
     assert.equal(m.opened().length, 0);
   });
 
-  test('flagsMatch is the three-state test', () => {
+  it('flagsMatch is the three-state test', () => {
     const rule = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
     assert.equal(flagsMatch(rule, TCP_FLAG_BITS.SYN), true);
     assert.equal(flagsMatch(rule, TCP_FLAG_BITS.SYN | TCP_FLAG_BITS.ACK), false);
@@ -237,7 +238,7 @@ describe('door state machine: knockd 0.8 behaviour', () => {
 });
 
 describe('door state machine: knockd defects fixed', () => {
-  test('B1: when the oldest attempt fails, other sources keep their progress', () => {
+  it('B1: when the oldest attempt fails, other sources keep their progress', () => {
     const m = machine([door('d', '7000,8000,9000')]);
     m.send(pkt('10.66.0.9', 7000)); // head of knockd's list
     m.send(pkt('10.66.0.2', 7000));
@@ -247,7 +248,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
   });
 
-  test('B1: when the oldest attempt times out, other sources keep their progress', () => {
+  it('B1: when the oldest attempt times out, other sources keep their progress', () => {
     const m = machine([door('d', '7000,8000', { seqTimeout: 1 })]);
     m.send(pkt('10.66.0.9', 7000));
     m.send(pkt('10.66.0.2', 7000), 900);
@@ -256,7 +257,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
   });
 
-  test('B7: sub-second timeouts: 0.3 s inside seq_timeout=1 opens wherever the second boundary falls', () => {
+  it('B7: sub-second timeouts: 0.3 s inside seq_timeout=1 opens wherever the second boundary falls', () => {
     for (const start of [0, 850, 999]) {
       const m = machine([door('d', '7000,8000,9000', { seqTimeout: 1 })]);
       m.advance(start);
@@ -265,7 +266,7 @@ describe('door state machine: knockd defects fixed', () => {
     }
   });
 
-  test('expiry is driven by time, not by the next packet', () => {
+  it('expiry is driven by time, not by the next packet', () => {
     const m = machine([door('d', '7000,8000,9000', { seqTimeout: 2 }), door('e', '6000,6001', { seqTimeout: 1 })]);
     m.send(pkt('10.66.0.2', 7000));
     m.send(pkt('10.66.0.3', 6000));
@@ -278,7 +279,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.state.nextDeadline(), undefined);
   });
 
-  test('setDoors with keepAttempts: attempts of doors still listed survive, others go', () => {
+  it('setDoors with keepAttempts: attempts of doors still listed survive, others go', () => {
     const a = door('a', '7000,8000'), b = door('b', '6000,6001'), c = door('c', '5000,5001');
     const m = machine([a, b]);
     m.send(pkt('10.66.0.2', 7000));
@@ -293,7 +294,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.opened().length, 2);
   });
 
-  test('an attempt on a door disabled meanwhile (used up) never opens it', () => {
+  it('an attempt on a door disabled meanwhile (used up) never opens it', () => {
     const d = door('once', '7000,8000');
     const m = machine([d]);
     m.send(pkt('10.66.0.2', 7000));
@@ -303,7 +304,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.state.size, 0);
   });
 
-  test('the number of attempts is capped; the oldest is evicted first', () => {
+  it('the number of attempts is capped; the oldest is evicted first', () => {
     const m = machine([door('d', '7000,8000')], 100);
     for (let i = 0; i < 1000; i++) m.send(pkt(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 7000), 0);
     assert.equal(m.state.size, 100);
@@ -312,7 +313,7 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.opened().length, 1);
   });
 
-  test('cost per packet does not depend on the number of tracked sources', () => {
+  it('cost per packet does not depend on the number of tracked sources', () => {
     // Not a timing test: the per-source lookup must find a source's attempt among 50k others
     // and the structure must stay consistent while they are evicted and expired.
     const m = machine([door('d', '7000,8000', { seqTimeout: 5 })], 50000);
@@ -322,5 +323,134 @@ describe('door state machine: knockd defects fixed', () => {
     assert.equal(m.opened().length, 1);
     m.state.expireDue(m.at() + 5000);
     assert.equal(m.state.size, 0);
+  });
+});
+
+describe('strict doors: a port scan is not a knock (issue 13)', () => {
+  const SYN = { set: TCP_FLAG_BITS.SYN, clear: TCP_FLAG_BITS.ACK };
+  const strictDoor = (name: string, seq: string, extra: Partial<Door> = {}) => door(name, seq, { strict: true, tcpFlags: SYN, ...extra });
+
+  it('a port in no sequence, knocked between two knocks, resets the attempt', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000')]);
+    m.knock('10.66.0.2', [7000, 22, 8000, 9000]);
+    assert.equal(m.opened().length, 0);
+    assert.ok(m.log.includes('10.66.0.2: s: reset (wrong port)'), m.log.join('\n'));
+    m.knock('10.66.0.2', [7000, 8000, 9000]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME'], 'the right knock still opens');
+  });
+
+  it('any UDP datagram resets it; TCP segments failing its TCPFlags (an open connection) do not', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000')]);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 53, { proto: 'udp' }));
+    m.knock('10.66.0.2', [8000, 9000]);
+    assert.equal(m.opened().length, 0, 'a UDP datagram to port 53 reset the TCP knock');
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 22, { flags: TCP_FLAG_BITS.ACK })); // the ssh session already open
+    m.send(pkt('10.66.0.2', 22, { flags: TCP_FLAG_BITS.ACK | TCP_FLAG_BITS.PSH }));
+    m.knock('10.66.0.2', [8000, 9000]);
+    assert.equal(m.opened().length, 1);
+  });
+
+  it('only packets to this host count: another destination, or a local one for a Target door, does not reset', () => {
+    const m = machine([strictDoor('s', '7000,8000'), strictDoor('vip', '6000,6001', { target: '10.66.0.99' })]);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 443, { dst: '10.66.0.77' }));
+    m.send(pkt('10.66.0.2', 8000));
+    m.send(pkt('10.66.0.3', 6000, { dst: '10.66.0.99' }));
+    m.send(pkt('10.66.0.3', 443, { dst: SERVER }));
+    m.send(pkt('10.66.0.3', 6001, { dst: '10.66.0.99' }));
+    assert.deepEqual(m.opened(), ['10.66.0.2: s: OPEN SESAME', '10.66.0.3: vip: OPEN SESAME']);
+  });
+
+  it('a classic door beside a strict one keeps knockd\'s rule: ports in no sequence are invisible to it', () => {
+    const m = machine([strictDoor('s', '7000,8000,9000'), door('c', '7100,8100,9100', { tcpFlags: SYN })]);
+    m.knock('10.66.0.2', [7100, 22, 8100, 5353, 9100]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: c: OPEN SESAME']);
+  });
+
+  it('random full sweeps: the classic door opens when its ports come up in order, the strict door never', () => {
+    // Two agents, one door each (with both in one, a packet to either door's ports resets the other).
+    const strictSeq = [7000, 8000, 9000];
+    const classicSeq = [7100, 8100, 9100];
+    const strictM = machine([strictDoor('strict', strictSeq.join(','), { seqTimeout: 3600 })]);
+    const classicM = machine([door('classic', classicSeq.join(','), { tcpFlags: SYN, seqTimeout: 3600 })]);
+    const rand = prng(13);
+    let classicExpected = 0;
+    let strictWouldOpen = 0;
+    for (let s = 0; s < 24; s++) {
+      const sweep = sweepOrder(rand);
+      if (inOrder(sweep, classicSeq)) classicExpected++;
+      if (inOrder(sweep, strictSeq)) strictWouldOpen++;
+      const src = `10.67.0.${s + 1}`; // one scanner per sweep
+      for (const port of sweep) {
+        strictM.send(pkt(src, port), 0);
+        classicM.send(pkt(src, port), 0);
+      }
+    }
+    assert.ok(classicExpected > 0 && strictWouldOpen > 0, `seed: the sweeps must hold both sequences in order (classic ${classicExpected}, strict ${strictWouldOpen})`);
+    assert.equal(classicM.opened().length, classicExpected);
+    assert.equal(strictM.opened().length, 0, `${strictWouldOpen} of the 24 sweeps hold 7000, 8000, 9000 in order`);
+  });
+
+  it('a time door is strict: every window\'s attempt resets on a port that is not its next knock', () => {
+    const time = { secretFile: 'x', step: 30, length: 3, portLo: 30000, portHi: 30255, protocols: ['tcp' as const], line: 1 };
+    const w1 = door('t', '30001,30002,30003', { time, tcpFlags: SYN });
+    const w2 = door('t', '30001,30100,30101', { time, tcpFlags: SYN });
+    const m = machine([w1, w2]);
+    m.knock('10.66.0.2', [30001, 30150, 30002, 30003]);
+    m.knock('10.66.0.3', [30001, 30100, 30150, 30101]);
+    assert.equal(m.opened().length, 0, m.log.join('\n'));
+    m.knock('10.66.0.2', [30001, 30002, 30003]);
+    assert.deepEqual(m.opened(), ['10.66.0.2: t: OPEN SESAME']);
+  });
+});
+
+describe('attempts survive a spoofed flood (issue 13)', () => {
+  const spoofed = (i: number) => `100.64.${(i >> 8) & 255}.${i & 255}`;
+
+  it('a flood of first knocks larger than the cap never evicts a source that knocked further', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
+    m.send(pkt('10.66.0.2', 7000));
+    m.send(pkt('10.66.0.2', 8000));
+    for (let i = 0; i < 1000; i++) m.send(pkt(spoofed(i), 7000), 0);
+    assert.equal(m.state.size, 100);
+    m.send(pkt('10.66.0.2', 9000));
+    assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
+  });
+
+  it('a slow knocker whose first knock survives until its second opens, whatever the flood after it', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 100);
+    m.send(pkt('10.66.0.2', 7000));
+    for (let i = 0; i < 90; i++) m.send(pkt(spoofed(i), 7000), 0); // fewer than the cap between knock 1 and 2
+    m.send(pkt('10.66.0.2', 8000));
+    for (let i = 90; i < 5000; i++) m.send(pkt(spoofed(i), 7000), 0);
+    m.send(pkt('10.66.0.2', 9000));
+    assert.deepEqual(m.opened(), ['10.66.0.2: d: OPEN SESAME']);
+  });
+
+  it('when attempts that got further fill the table, a new first knock is refused, not one of them evicted', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 3600 })], 3);
+    for (const src of ['10.66.0.2', '10.66.0.3', '10.66.0.4']) m.knock(src, [7000, 8000]);
+    m.send(pkt(spoofed(1), 7000));
+    assert.equal(m.state.size, 3);
+    assert.equal(m.state.attemptsOf(spoofed(1)).length, 0);
+    assert.ok(!m.log.some((l) => l.endsWith('reset (evicted)')), m.log.join('\n'));
+    for (const src of ['10.66.0.2', '10.66.0.3', '10.66.0.4']) m.send(pkt(src, 9000));
+    assert.equal(m.opened().length, 3);
+    m.send(pkt(spoofed(1), 7000));
+    assert.equal(m.state.attemptsOf(spoofed(1)).length, 1, 'room again once they are done');
+  });
+
+  it('eviction and expiry keep both lists consistent through a long flood', () => {
+    const m = machine([door('d', '7000,8000,9000', { seqTimeout: 5 })], 1000);
+    for (let i = 0; i < 20000; i++) {
+      const src = spoofed(i % 3000);
+      m.send(pkt(src, i % 7 === 0 ? 8000 : 7000), 0);
+    }
+    assert.ok(m.state.size <= 1000);
+    m.state.expireDue(m.at() + 5000);
+    assert.equal(m.state.size, 0);
+    assert.equal(m.state.nextDeadline(), undefined);
   });
 });

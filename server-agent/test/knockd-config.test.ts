@@ -1,7 +1,7 @@
 // knockd.conf grammar (reference §1.1-§1.5): one test per behaviour, with line numbers and messages.
 
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -276,6 +276,7 @@ describe('§1.3 door keys and defaults', () => {
       seqTimeout: 25,
       cmdTimeout: 10,
       tcpFlags: { set: 0, clear: 0 },
+      strict: false,
     });
   });
   it('reads every key', () => {
@@ -295,6 +296,7 @@ describe('§1.3 door keys and defaults', () => {
       stopCommand6: 'close6 %IP%',
       tcpFlags: { set: TCP_FLAG_BITS.SYN, clear: 0 },
       target: '192.0.2.1',
+      strict: false,
     });
   });
   it('aliases: Timeout, Command and Command_6', () => {

@@ -2,6 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -157,15 +158,23 @@ describe('OneTimeSequenceFile errors', () => {
   it('a directory is refused (knockd opens the file r+)', () => {
     assert.throws(() => new OneTimeSequenceFile(dir).current(), /Is a directory/);
   });
-  it(
-    'a read-only file is refused (knockd opens it r+)',
-    { skip: process.getuid?.() === 0 ? 'root may write read-only files' : false },
-    () => {
-      const f = file('1\n');
-      fs.chmodSync(f, 0o444);
+  it('a read-only file is refused (knockd opens it r+)', () => {
+    const f = file('1\n');
+    fs.chmodSync(f, 0o444);
+    if (process.getuid?.() !== 0) {
       assert.throws(() => new OneTimeSequenceFile(f).current(), /Permission denied/);
-    },
-  );
+      return;
+    }
+    // Root writes read-only files through CAP_DAC_OVERRIDE: check in a child that runs as root
+    // without any capability (setpriv), where the file mode applies as it does to other users.
+    const mod = require.resolve('../src/config/one-time-sequences.js');
+    const js =
+      `try { new (require(${JSON.stringify(mod)}).OneTimeSequenceFile)(${JSON.stringify(f)}).current(); console.log('opened'); }` +
+      ' catch (e) { console.log(e.message); }';
+    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, '-e', js], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${r.error ?? ''}${r.stderr}`);
+    assert.match(r.stdout, /Permission denied/);
+  });
   it('consume() on a vanished file throws an Error naming the path', () => {
     const f = file('1\n');
     const otf = new OneTimeSequenceFile(f);

@@ -18,8 +18,7 @@ import * as fs from 'fs';
 import { builtinModules } from 'module';
 import * as os from 'os';
 import * as path from 'path';
-import { eventually, killPid, pidAlive, pollFor, run, sleep } from './lab/proc.js';
-import { NetnsLab, requireRoot } from './lab/netns-lab.js';
+import { killPid, pidAlive, run, waitFor, NetnsLab, requireRoot } from 'knocker-lab';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const AGENT_VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'server-agent', 'package.json'), 'utf8')).version;
@@ -209,7 +208,7 @@ async function findNode16(): Promise<string> {
 }
 
 async function doSetup(): Promise<Setup> {
-  requireRoot();
+  requireRoot('the installed-package tests');
   const missing = Object.keys(TOOLS).filter((t) => !which(t));
   if (missing.length > 0) {
     const pkgs = [...new Set(missing.map((t) => TOOLS[t]))].join(' ');
@@ -590,18 +589,22 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 async function waitListening(door: Door, what: () => string, child?: ChildProcess): Promise<void> {
-  const ok = await pollFor(() => {
-    if (child && child.exitCode !== null) return 'exited';
-    return fs.existsSync(door.log) && /starting up, listening on/.test(fs.readFileSync(door.log, 'utf8')) ? 'yes' : undefined;
-  }, 20000);
-  assert.equal(ok, 'yes', `the installed agent did not start listening:\n${what()}`);
+  try {
+    await waitFor('the installed agent to log "starting up, listening on"', () => {
+      if (child && child.exitCode !== null) throw new Error(`the installed agent exited (${child.exitCode})`);
+      return fs.existsSync(door.log) && /starting up, listening on/.test(fs.readFileSync(door.log, 'utf8'));
+    }, 20000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${what()}`);
+  }
 }
 
 async function knockAndExpect(lab: NetnsLab, door: Door, what: () => string): Promise<void> {
   await lab.exec('cli', ['knock', lab.srv4, '7000', '8000:udp', '9000']);
-  await eventually(() => {
+  await waitFor('the door command to write the knocking address', () => {
     assert.ok(fs.existsSync(door.opened), `no command ran after the knock:\n${what()}`);
     assert.equal(fs.readFileSync(door.opened, 'utf8').trim(), lab.cli4);
+    return true;
   }, 5000);
 }
 
@@ -638,17 +641,17 @@ test('installed agent, Node 16, netns: with NOTIFY_SOCKET (Type=notify) it repor
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   try {
-    assert.ok(await pollFor(() => fs.existsSync(sock), 5000), 'the notify socket did not appear');
+    await waitFor('the notify socket to appear', () => fs.existsSync(sock), 5000);
     const door = writeDoorConfig();
     const launcher = path.join(s.root, 'usr/bin/knocker-agent');
     const child = lab.spawn('srv', ['env', `PATH=${s.node16Dir}:${SYSTEM_PATH}`, `NOTIFY_SOCKET=${sock}`, launcher, '-c', door.conf, '-i', lab.srvIf]);
     const out = output(child);
     await waitListening(door, out, child);
     const received = () => (fs.existsSync(got) ? fs.readFileSync(got, 'utf8') : '');
-    await eventually(() => assert.match(received(), /READY=1/, `no READY=1 reached the notify socket:\n${out()}`), 5000);
+    await waitFor('READY=1 on the notify socket', () => (assert.match(received(), /READY=1/, `no READY=1 reached the notify socket:\n${out()}`), true), 5000);
     child.kill('SIGTERM');
     assert.equal(await exited(child), 15, out());
-    await eventually(() => assert.match(received(), /STOPPING=1/, 'no STOPPING=1 reached the notify socket'), 3000);
+    await waitFor('STOPPING=1 on the notify socket', () => (assert.match(received(), /STOPPING=1/, 'no STOPPING=1 reached the notify socket'), true), 3000);
   } finally {
     if (receiver.pid !== undefined) killPid(receiver.pid, 'SIGKILL');
     await lab.destroy();
@@ -666,14 +669,13 @@ test('installed agent, Node 16, netns: -d (daemon mode, for init scripts) works 
     const starter = lab.spawn('srv', ['env', `PATH=${s.node16Dir}:${SYSTEM_PATH}`, launcher, '-d', '-c', door.conf, '-i', lab.srvIf, '-p', pidFile]);
     const out = output(starter);
     assert.equal(await exited(starter), 0, `knocker-agent -d failed:\n${out()}`);
-    assert.ok(await pollFor(() => fs.existsSync(pidFile), 5000), 'no pid file');
+    await waitFor('the pid file', () => fs.existsSync(pidFile), 5000);
     daemonPid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     assert.ok(pidAlive(daemonPid), 'the daemon is not running');
     await waitListening(door, out);
     await knockAndExpect(lab, door, () => fs.readFileSync(door.log, 'utf8'));
     killPid(daemonPid, 'SIGTERM');
-    assert.ok(await pollFor(() => !pidAlive(daemonPid), 15000), 'the daemon did not stop on SIGTERM');
-    await sleep(100);
+    await waitFor('the daemon to stop on SIGTERM', () => !pidAlive(daemonPid), 15000);
     assert.ok(!fs.existsSync(pidFile), 'the daemon left its pid file behind');
   } finally {
     if (daemonPid && pidAlive(daemonPid)) killPid(daemonPid, 'SIGKILL');

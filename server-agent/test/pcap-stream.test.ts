@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PcapStreamParser, PcapStreamError, MAX_RECORD_LENGTH } from '../src/capture/pcap-stream.js';
+import { prng } from './sweep-pcap.js';
 
 interface Rec {
   sec: number;
@@ -64,16 +65,7 @@ function collector(): { got: Got[]; parser: PcapStreamParser } {
 }
 
 /** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 describe('PcapStreamParser', () => {
   for (const le of [true, false]) {

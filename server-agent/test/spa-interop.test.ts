@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import { SpaLab, Proc, run } from './spa-lab.js';
 import { decodeSpaPacket, SpaRequest } from '../src/spa/spa-decode.js';
 import { encodeSpaPacket } from '../src/spa/spa-encode.js';

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { notifyArgv, notifyReady, notifyStopping } from '../src/process/systemd-notify.js';
-import { eventually, killPid, pollFor, sleep } from './lab/proc.js';
+import { killPid, sleep, waitFor } from 'knocker-lab';
 
 const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 const savedEnv = { PATH: process.env.PATH, NOTIFY_SOCKET: process.env.NOTIFY_SOCKET };
@@ -77,9 +77,9 @@ test('systemd-notify: runs systemd-notify only when NOTIFY_SOCKET is set', withE
   assert.deepEqual(fake.calls(), []);
   process.env.NOTIFY_SOCKET = '/tmp/some.sock';
   notifyReady();
-  await eventually(() => assert.deepEqual(fake.calls(), ['/tmp/some.sock --ready']), 3000);
+  await waitFor('systemd-notify --ready', () => (assert.deepEqual(fake.calls(), ['/tmp/some.sock --ready']), true), 3000);
   notifyStopping();
-  await eventually(() => assert.deepEqual(fake.calls(), ['/tmp/some.sock --ready', '/tmp/some.sock STOPPING=1']), 3000);
+  await waitFor('systemd-notify STOPPING=1', () => (assert.deepEqual(fake.calls(), ['/tmp/some.sock --ready', '/tmp/some.sock STOPPING=1']), true), 3000);
 }));
 
 test('systemd-notify: a failure is reported to the callback, never thrown', withEnv(async () => {
@@ -87,7 +87,7 @@ test('systemd-notify: a failure is reported to the callback, never thrown', with
   process.env.PATH = tempDir(); // no systemd-notify here
   const errors: string[] = [];
   assert.doesNotThrow(() => notifyReady((m) => errors.push(m)));
-  await eventually(() => assert.equal(errors.length, 1), 3000);
+  await waitFor('the failure to reach the callback', () => (assert.equal(errors.length, 1), true), 3000);
   assert.match(errors[0], /could not tell systemd the agent is ready/);
   // Without a callback the failure is silent (and does not crash the process).
   notifyStopping();
@@ -104,15 +104,15 @@ test('systemd-notify: the real systemd-notify delivers READY=1 and STOPPING=1 to
     stdio: ['ignore', 'ignore', 'ignore'],
   });
   try {
-    assert.ok(await pollFor(() => fs.existsSync(sock), 5000), 'no socket');
+    await waitFor('the notify socket', () => fs.existsSync(sock), 5000);
     process.env.PATH = SYSTEM_PATH;
     process.env.NOTIFY_SOCKET = sock;
     const errors: string[] = [];
     notifyReady((m) => errors.push(m));
     const received = () => (fs.existsSync(got) ? fs.readFileSync(got, 'utf8') : '');
-    await eventually(() => assert.match(received(), /READY=1/), 5000);
+    await waitFor('READY=1 on the socket', () => (assert.match(received(), /READY=1/), true), 5000);
     notifyStopping((m) => errors.push(m));
-    await eventually(() => assert.match(received(), /STOPPING=1/), 5000);
+    await waitFor('STOPPING=1 on the socket', () => (assert.match(received(), /STOPPING=1/), true), 5000);
     await sleep(100);
     assert.deepEqual(errors, []);
   } finally {

@@ -2,7 +2,7 @@
 // knocks come from a client namespace over a veth pair. Needs root; fails (does not skip)
 // without it.
 import { describe, it } from 'node:test';
-import { before, after } from './lab/hooks.js';
+import { before, after } from 'knocker-lab';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync } from 'child_process';
 import type { ChildProcess } from 'child_process';

@@ -114,7 +114,7 @@ for case in json.load(sys.stdin):
       writeNewSecretFile(secretFile, SECRET);
       assert.equal(fs.statSync(secretFile).mode & 0o777, 0o600);
       assert.deepEqual(readSecretFile(secretFile).secret, SECRET);
-      const conf = `[d]\n  Time_Secret_File = ${secretFile}\n  Time_Step = 60\n  Time_Length = 5\n  Time_Ports = 30000-31000\n  Time_Protocols = udp\n  Open = 22/tcp\n`;
+      const conf = `[d]\n  Time_Secret_File = ${secretFile}\n  Time_Step = 60\n  Time_Length = 5\n  Time_Ports = 30000-31000\n  Time_Protocols = udp\n  TCPFlags = syn,!ack\n  Open = 22/tcp\n`;
       const ok = parseKnockdConfig(conf, 'k.conf');
       assert.deepEqual(ok.problems, []);
       assert.deepEqual(ok.config?.doors[0].time, { secretFile, secret: SECRET, step: 60, length: 5, portLo: 30000, portHi: 31000, protocols: ['udp'], line: 2 });
@@ -141,6 +141,8 @@ for case in json.load(sys.stdin):
       const sink = { write: (s: string) => (out += s) };
       assert.equal(secretCommand(['new', 'door', '--file', file, '--host', 'h.example', '-c', conf], sink, sink), 0, out);
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      // A time door is strict: the printed door carries TCPFlags, or the agent would refuse it.
+      assert.match(out, /\n {4}TCPFlags = syn,!ack\n/);
       const link = out.split('\n').find((l) => l.startsWith('knocker://')) as string;
       const share = parseShare(link).share!;
       assert.deepEqual(share.secret, readSecretFile(file).secret);

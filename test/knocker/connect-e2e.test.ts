@@ -12,12 +12,8 @@ import * as path from 'path';
 
 import { doorCommand } from './lab/connect-lab.js';
 import { DoorDaemon, DoorDaemonKind, startDoorDaemon } from './lab/door-daemon.js';
-import { Firewalld, startFirewalld } from './lab/firewalld.js';
-import { KeyringSession, startKeyring } from './lab/keyring-session.js';
+import { FirewalldLab, KeyringSession, startKeyring, NetnsLab, requireRoot, run, SshdLab } from 'knocker-lab';
 import { knocker } from './lab/knocker-cli.js';
-import { NetnsPair } from './lab/netns.js';
-import { requireRoot, run } from './lab/proc.js';
-import { Sshd, startSshd } from './lab/sshd.js';
 
 const SEQUENCE = '32512,8425:udp,27705';
 const HOST = 'web.knocker.test';
@@ -44,13 +40,13 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-connect-e2e-'));
   fs.chmodSync(root, 0o755);
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const pair = await NetnsPair.create();
+  const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   pair.setHosts('cli', `${pair.srv4} ${HOST}\n${pair.srv6} ${HOST}`);
 
-  const fw: Firewalld = await startFirewalld(pair, path.join(root, 'server', 'firewalld'), { defaultZone: 'drop' });
+  const fw = await FirewalldLab.start(pair, { dir: path.join(root, 'server', 'firewalld'), defaultZone: 'drop' });
   t.after(() => fw.stop());
-  const sshd: Sshd = await startSshd(pair, path.join(root, 'server', 'sshd'));
+  const sshd = await SshdLab.start(pair, { dir: path.join(root, 'server', 'sshd') });
   t.after(() => sshd.stop());
   const keyring: KeyringSession = await startKeyring();
   t.after(() => keyring.stop());
@@ -68,7 +64,7 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
   ] as const) {
     const r = await knocker(
       undefined,
-      ['add', name, '--host', HOST, '--family', family, '--sequence', '-', '--user', sshd.user, '--identity', sshd.identityFile, '--wait', '10s', ...sshOptions.flatMap((o) => ['--ssh-option', o])],
+      ['add', name, '--host', HOST, '--family', family, '--sequence', '-', '--user', sshd.user, '--identity', sshd.clientKey, '--wait', '10s', ...sshOptions.flatMap((o) => ['--ssh-option', o])],
       { env, input: `${SEQUENCE}\n` },
     );
     assert.equal(r.code, 0, r.stderr);
@@ -76,11 +72,11 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
   assert.ok(fs.existsSync(path.join(client, 'config', 'Knocker', 'profiles.json')), 'profiles in $XDG_CONFIG_HOME/Knocker');
   // The item is in the Secret Service, where other tools see it.
   const listed = JSON.parse((await knocker(undefined, ['list', '--json'], { env })).stdout) as { id: string; name: string }[];
-  const item = await run('secret-tool', ['lookup', 'service', 'Knocker', 'account', listed[0].id], { env: keyring.env });
+  const item = await run(['secret-tool', 'lookup', 'service', 'Knocker', 'account', listed[0].id], { env: keyring.env, allowFail: true });
   assert.equal(JSON.parse(item.stdout).sequence, SEQUENCE);
 
   await t.test('before any knock, ssh is blocked by the firewall', async () => {
-    const ssh = await run('ip', pair.ipArgs('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', sshd.identityFile, ...sshOptions.flatMap((o) => ['-o', o]), `${sshd.user}@${pair.srv4}`, 'true']));
+    const ssh = await run(pair.nsArgv('cli', ['ssh', '-F', '/dev/null', '-o', 'ConnectTimeout=1', '-i', sshd.clientKey, ...sshOptions.flatMap((o) => ['-o', o]), `${sshd.user}@${pair.srv4}`, 'true']), { allowFail: true });
     assert.equal(ssh.code, 255, ssh.stderr);
     assert.match(ssh.stderr, /timed out/);
   });
@@ -94,7 +90,7 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
       const reload = await fw.fw(['--reload']);
       assert.equal(reload.code, 0, reload.stderr);
       assert.equal((await fw.fw(['--zone=drop', '--list-rich-rules'])).stdout.trim(), '');
-      daemon = await startDoorDaemon(kind, pair, path.join(root, 'server', kind), [{ sequence: SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: doorCommand(4), startCommand6: doorCommand(6) }], fw.env);
+      daemon = await startDoorDaemon(kind, pair, [{ sequence: SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: doorCommand(4), startCommand6: doorCommand(6) }], fw.env);
 
       for (const [name, family, addr, src] of [
         ['web', 4, pair.srv4, pair.cli4],
@@ -150,7 +146,7 @@ test('knocker connect: keychain -> knock -> firewalld opens -> ssh true (knocker
     // Removing the profile removes its keychain item.
     const rm = await knocker(undefined, ['rm', 'web', 'web6'], { env });
     assert.equal(rm.code, 0, rm.stderr);
-    const item2 = await run('secret-tool', ['lookup', 'service', 'Knocker', 'account', listed[0].id], { env: keyring.env });
+    const item2 = await run(['secret-tool', 'lookup', 'service', 'Knocker', 'account', listed[0].id], { env: keyring.env, allowFail: true });
     assert.equal(item2.stdout, '');
   });
 });

@@ -8,9 +8,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { startKeyring } from './lab/keyring-session.js';
+import { startKeyring, run } from 'knocker-lab';
 import { knocker } from './lab/knocker-cli.js';
-import { run } from './lab/proc.js';
 
 test('knocker with a real keyring', async (t) => {
   const keyring = await startKeyring();
@@ -19,7 +18,7 @@ test('knocker with a real keyring', async (t) => {
   t.after(() => fs.rmSync(home, { recursive: true, force: true }));
   const env = { ...keyring.env, HOME: home, KNOCKER_CONFIG_DIR: path.join(home, 'cfg') };
   const k = (args: string[], input?: string) => knocker(undefined, args, { env, input });
-  const lookup = async (id: string) => (await run('secret-tool', ['lookup', 'service', 'Knocker', 'account', id], { env: keyring.env })).stdout;
+  const lookup = async (id: string) => (await run(['secret-tool', 'lookup', 'service', 'Knocker', 'account', id], { env: keyring.env, allowFail: true })).stdout;
 
   let id = '';
   await t.test('add stores the sequence as a Secret Service item (service Knocker, account = profile id)', async () => {
@@ -40,7 +39,7 @@ test('knocker with a real keyring', async (t) => {
   });
 
   await t.test('an item deleted outside Knocker is reported as missing, not as locked', async () => {
-    await run('secret-tool', ['clear', 'service', 'Knocker', 'account', id], { env: keyring.env });
+    await run(['secret-tool', 'clear', 'service', 'Knocker', 'account', id], { env: keyring.env, allowFail: true });
     const r = await k(['connect', 'web1']);
     assert.equal(r.code, 4);
     assert.match(r.stderr, /the knock sequence is missing from the keychain/);

@@ -9,20 +9,19 @@ import * as path from 'path';
 
 import { DoorDaemonKind, startDoorDaemon } from './lab/door-daemon.js';
 import { knocker } from './lab/knocker-cli.js';
-import { NetnsPair } from './lab/netns.js';
-import { requireRoot, runOk, sleep, startDaemon, waitFor } from './lab/proc.js';
+import { NetnsLab, requireRoot, run, sleep, startService, waitFor } from 'knocker-lab';
 
 const SEQ = '32512,8425:udp,27705';
 
 test('knocker knock opens knockd and knocker-agent (IPv4 and IPv6)', async (t) => {
   requireRoot('knocker knock against knockd and knocker-agent');
-  const pair = await NetnsPair.create();
+  const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-knock-e2e-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   // The knocked TCP ports are dropped on the server, as behind a firewall: a knock that kept its
   // socket open for a second would retransmit its SYN, which the capture below would count.
-  await runOk('ip', pair.ipArgs('srv', ['nft', '-f', '-']), {
+  await run(pair.nsArgv('srv', ['nft', '-f', '-']), {
     input: 'table inet knockertest {\n  chain input {\n    type filter hook input priority 0;\n    tcp dport { 32512, 27705, 4001 } drop\n  }\n}\n',
   });
   await pair.setHosts('cli', `${pair.srv4} srv.knocker.test\n${pair.srv6} srv.knocker.test`);
@@ -32,7 +31,7 @@ test('knocker knock opens knockd and knocker-agent (IPv4 and IPv6)', async (t) =
       const ddir = path.join(dir, kind);
       const marker = (ip: string, door: string) => path.join(ddir, `opened-${door}-${ip}`);
       fs.mkdirSync(ddir, { recursive: true });
-      const daemon = await startDoorDaemon(kind, pair, ddir, [
+      const daemon = await startDoorDaemon(kind, pair, [
         { name: 'openSSH', sequence: SEQ, tcpflags: 'syn', startCommand: `touch ${ddir}/opened-openSSH-%IP%` },
         { name: 'udpDoor', sequence: '4101:udp,4102:udp,4103:udp', startCommand: `touch ${ddir}/opened-udpDoor-%IP%` },
         { name: 'mixed', sequence: '4001,4002:udp', startCommand: `touch ${ddir}/opened-mixed-%IP%` },
@@ -42,7 +41,7 @@ test('knocker knock opens knockd and knocker-agent (IPv4 and IPv6)', async (t) =
 
       await t2.test('IPv4, comma-separated ports, exactly one SYN per TCP knock', async () => {
         const cap = path.join(ddir, 'v4.pcap');
-        const tcpdump = startDaemon('ip', pair.ipArgs('cli', ['tcpdump', '-i', pair.cliIf, '-n', '-U', '--immediate-mode', '-w', cap, 'tcp[tcpflags] & tcp-syn != 0']), path.join(ddir, 'tcpdump.log'));
+        const tcpdump = startService(pair.nsArgv('cli', ['tcpdump', '-i', pair.cliIf, '-n', '-U', '--immediate-mode', '-w', cap, 'tcp[tcpflags] & tcp-syn != 0']), path.join(ddir, 'tcpdump.log'));
         await waitFor('tcpdump to listen', () => /listening on/.test(fs.readFileSync(path.join(ddir, 'tcpdump.log'), 'utf8')), 5000);
         const r = await knocker(pair, ['knock', pair.srv4, SEQ]);
         assert.equal(r.code, 0, r.stderr);
@@ -52,7 +51,7 @@ test('knocker knock opens knockd and knocker-agent (IPv4 and IPv6)', async (t) =
         // Long enough for a kernel retransmission (1 s) to show up, had there been one.
         await sleep(1300);
         await tcpdump.stop();
-        const read = await runOk('tcpdump', ['-r', cap, '-n']);
+        const read = await run(['tcpdump', '-r', cap, '-n']);
         const syns = read.stdout.trim().split('\n').filter((l) => l.includes(`> ${pair.srv4}.`));
         assert.equal(syns.filter((l) => l.includes(`${pair.srv4}.32512:`)).length, 1, read.stdout);
         assert.equal(syns.filter((l) => l.includes(`${pair.srv4}.27705:`)).length, 1, read.stdout);

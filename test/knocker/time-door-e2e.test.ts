@@ -4,7 +4,7 @@
 // and `knocker knock` from the client namespace. Checked: the knock opens the door (its nftables
 // Open rule lets the probe through); the same packets, captured with tcpdump and replayed with
 // tcpreplay or re-sent with the real `knock` client, open nothing, in the same window or after;
-// a client clock 20 s ahead or behind (Debian's faketime around the CLI) still opens; a wrong
+// a client clock 10 s (one window) ahead or behind (Debian's faketime around the CLI) still opens; a wrong
 // secret never opens.
 
 import { test } from 'node:test';
@@ -14,12 +14,14 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { DoorDaemon, REPO_ROOT, startDoorDaemon } from './lab/door-daemon.js';
-import { startKeyring } from './lab/keyring-session.js';
+import { startKeyring, NetnsLab, ExecResult, requireRoot, run, sleep, startService, waitFor } from 'knocker-lab';
 import { KNOCKER_BIN, knocker } from './lab/knocker-cli.js';
-import { NetnsPair } from './lab/netns.js';
-import { RunResult, requireRoot, run, runOk, sleep, startDaemon, waitFor } from './lab/proc.js';
 
-const STEP = 30;
+// 15 s windows (30 s by default): short enough that waiting for a window boundary is cheap,
+// long enough that a knock and the replays after it fit in one window on a loaded machine.
+const STEP = 15;
+/** A client clock this far off is one window off at the phases the skew test picks. */
+const SKEW_S = 10;
 const PORTS = '20000-40000';
 const DOOR = 'timeSSH';
 const SSH_PORT = 2222;
@@ -35,7 +37,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-time-e2e-'));
   fs.chmodSync(root, 0o755);
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const pair = await NetnsPair.create();
+  const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   pair.setHosts('cli', `${pair.srv4} ${HOST}`);
   const keyring = await startKeyring();
@@ -43,11 +45,11 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   const home = path.join(root, 'client-home');
   fs.mkdirSync(home);
   const env: NodeJS.ProcessEnv = { ...keyring.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
-  const k = (args: string[], input?: string): Promise<RunResult> => knocker(pair, args, { env, input });
+  const k = (args: string[], input?: string): Promise<ExecResult> => knocker(pair, args, { env, input });
   /** The CLI in the client namespace with its clock shifted by faketime (e.g. '+20s'). */
-  const kShifted = (offset: string, args: string[]): Promise<RunResult> => {
-    const argv = pair.exec('cli', ['faketime', '-f', offset, process.execPath, KNOCKER_BIN, ...args]);
-    return run(argv[0], argv.slice(1), { env, timeoutMs: 60_000 });
+  const kShifted = (offset: string, args: string[]): Promise<ExecResult> => {
+    const argv = pair.nsArgv('cli', ['faketime', '-f', offset, process.execPath, KNOCKER_BIN, ...args]);
+    return run(argv, { env, allowFail: true });
   };
 
   // ---- the server: secret file from `secret new`, the door, a service behind it ----------------
@@ -55,14 +57,14 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   fs.mkdirSync(srv);
   const secretFile = path.join(srv, `${DOOR}.secret`);
   const secretNew = (file: string) =>
-    runOk(process.execPath, [AGENT_BIN, 'secret', 'new', DOOR, '--file', file, '--host', HOST, '--step', String(STEP), '--length', '4', '--ports', PORTS, '--protocols', 'tcp,udp', '-c', path.join(srv, 'none.conf')]);
+    run([process.execPath, AGENT_BIN, 'secret', 'new', DOOR, '--file', file, '--host', HOST, '--step', String(STEP), '--length', '4', '--ports', PORTS, '--protocols', 'tcp,udp', '-c', path.join(srv, 'none.conf')]);
   fs.writeFileSync(path.join(srv, 'none.conf'), '');
   const created = await secretNew(secretFile);
   assert.equal(fs.statSync(secretFile).mode & 0o777, 0o600);
   const link = created.stdout.split('\n').find((l) => l.startsWith('knocker://time-door?'));
   assert.ok(link, created.stdout);
 
-  const daemon: DoorDaemon = await startDoorDaemon('knocker-agent', pair, path.join(srv, 'agent'), [
+  const daemon: DoorDaemon = await startDoorDaemon('knocker-agent', pair, [
     {
       name: DOOR,
       tcpflags: 'syn',
@@ -81,9 +83,9 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     },
   ]);
   t.after(() => daemon.stop());
-  const listener = startDaemon('ip', pair.ipArgs('srv', [process.execPath, '-e', `require('net').createServer((c) => c.destroy()).listen(${SSH_PORT})`]), path.join(srv, 'listener.log'));
+  const listener = startService(pair.nsArgv('srv', [process.execPath, '-e', `require('net').createServer((c) => c.destroy()).listen(${SSH_PORT})`]), path.join(srv, 'listener.log'));
   t.after(() => listener.stop());
-  await waitFor('the service behind the door to listen', async () => (await run('ip', pair.ipArgs('srv', ['ss', '-Hltn', `sport = :${SSH_PORT}`]))).stdout.trim() !== '', 5000);
+  await waitFor('the service behind the door to listen', async () => (await run(pair.nsArgv('srv', ['ss', '-Hltn', `sport = :${SSH_PORT}`]))).stdout.trim() !== '', 5000);
 
   const opens = (): number => daemon.logText().split('\n').filter((l) => l.includes(`${DOOR}: OPEN SESAME`)).length;
   /** Did the door open (a new OPEN SESAME) within `ms` after `action`? */
@@ -118,7 +120,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     id = p.id;
     assert.deepEqual([p.host, p.hasSequence, p.time], [HOST, true, { door: DOOR, step: STEP, length: 4, portLo: 20000, portHi: 40000, protocols: ['tcp', 'udp'] }]);
     const secretText = fs.readFileSync(secretFile, 'utf8').split('\n').find((l) => l && !l.startsWith('#'));
-    const item = (await runOk('secret-tool', ['lookup', 'service', 'Knocker', 'account', id], { env: keyring.env })).stdout;
+    const item = (await run(['secret-tool', 'lookup', 'service', 'Knocker', 'account', id], { env: keyring.env })).stdout;
     assert.deepEqual(JSON.parse(item), { v: 1, timeSecret: secretText });
     const walk = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
     for (const f of walk(home)) assert.ok(!fs.readFileSync(f, 'utf8').includes(secretText as string), `${f} holds the secret`);
@@ -130,8 +132,8 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     const other = await secretNew(path.join(srv, 'wrong.secret'));
     const wrongLink = other.stdout.split('\n').find((l) => l.startsWith('knocker://time-door?')) as string;
     assert.equal((await k(['import-time', '-', '--name', 'wrong'], wrongLink)).code, 0);
-    for (const offset of ['+0s', '+20s', '-20s']) {
-      let r: RunResult | undefined;
+    for (const offset of ['+0s', `+${SKEW_S}s`, `-${SKEW_S}s`]) {
+      let r: ExecResult | undefined;
       assert.equal(await opensAfter(async () => (r = await kShifted(offset, ['knock', 'wrong']))), false, `wrong secret, clock ${offset}`);
       assert.equal(r?.code, 0, r?.stderr);
     }
@@ -142,7 +144,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   const captured = async <T>(file: string, action: () => Promise<T>): Promise<T> => {
     const log = `${file}.log`;
     const filter = `src host ${pair.cli4} and dst host ${pair.srv4} and dst portrange ${PORTS} and (udp or tcp[tcpflags] & tcp-syn != 0)`;
-    const tcpdump = startDaemon('ip', pair.ipArgs('cli', ['tcpdump', '-i', pair.cliIf, '-n', '-U', '--immediate-mode', '-w', file, filter]), log);
+    const tcpdump = startService(pair.nsArgv('cli', ['tcpdump', '-i', pair.cliIf, '-n', '-U', '--immediate-mode', '-w', file, filter]), log);
     try {
       await waitFor('tcpdump to listen', () => /listening on/.test(fs.readFileSync(log, 'utf8')), 5000);
       const v = await action();
@@ -153,7 +155,7 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     }
   };
   const tcpreplay = async (file: string): Promise<void> => {
-    const rep = await runOk('ip', pair.ipArgs('cli', ['tcpreplay', '-i', pair.cliIf, file]));
+    const rep = await run(pair.nsArgv('cli', ['tcpreplay', '-i', pair.cliIf, file]));
     assert.match(rep.stdout, /Actual: 4 packets/, rep.stdout);
   };
 
@@ -161,8 +163,8 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   let connectWindow = 0;
   const capture = path.join(root, 'knock.pcap');
   await t.test('knocker connect derives the current window\'s sequence, opens the door and waits for the port', async () => {
-    await waitForPhase(1, 18);
-    let r: RunResult | undefined;
+    await waitForPhase(0.5, 5);
+    let r: ExecResult | undefined;
     const opened = await captured(capture, () => opensAfter(async () => (r = await k(['connect', 'srv', '-4', '--print', '-v', '--json'])), 3000));
     assert.equal(r?.code, 0, r?.stderr);
     assert.ok(opened, `${r?.stderr}\n${daemon.logText()}`);
@@ -172,17 +174,17 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
     assert.equal(j.rounds, 1, 'opened on the first round');
     assert.ok(j.timings.openMs > 0, 'the port opened');
     assert.match(j.command, new RegExp(`ssh .*-p ${SSH_PORT} .*${pair.srv4.replace(/\./g, '\\.')}`));
-    assert.match(r?.stderr as string, new RegExp(`door timeSSH: sequence of window ${connectWindow} \\(30 s windows`));
+    assert.match(r?.stderr as string, new RegExp(`door timeSSH: sequence of window ${connectWindow} \\(${STEP} s windows`));
     sentPorts = [...(r?.stderr as string).matchAll(/knock \d\/4: (tcp|udp) [0-9.]+:(\d+)/g)].map((m) => (m[1] === 'udp' ? `${m[2]}:udp` : m[2]));
     assert.equal(sentPorts.length, 4, r?.stderr);
     assert.match(daemon.logText(), new RegExp(`${pair.cli4.replace(/\./g, '\\.')}: ${DOOR}: opened ${SSH_PORT}/tcp`));
-    const read = await runOk('tcpdump', ['-r', capture, '-n']);
+    const read = await run(['tcpdump', '-r', capture, '-n']);
     assert.equal(read.stdout.trim().split('\n').length, 4, read.stdout);
   });
 
   const replays = async (label: string): Promise<void> => {
     assert.equal(await opensAfter(() => tcpreplay(capture), 1500), false, `tcpreplay of the captured knock (${label})`);
-    assert.equal(await opensAfter(() => runOk('ip', pair.ipArgs('cli', ['knock', '-d', '5', pair.srv4, ...sentPorts])), 1500), false, `the knock client re-sending the same ports (${label})`);
+    assert.equal(await opensAfter(() => run(pair.nsArgv('cli', ['knock', '-d', '5', pair.srv4, ...sentPorts])), 1500), false, `the knock client re-sending the same ports (${label})`);
   };
 
   await t.test('the same packets replayed in the same window open nothing', async () => {
@@ -197,14 +199,14 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   });
 
   for (const [offset, offsetS, from, to] of [
-    ['+20s', 20, 12, 27],
-    ['-20s', -20, 2, 17],
+    [`+${SKEW_S}s`, SKEW_S, 6, 13],
+    [`-${SKEW_S}s`, -SKEW_S, 1, 8.5],
   ] as const) {
     await t.test(`a client clock ${offset} off still opens (faketime shifts Node's Date.now: the CLI knocks another window)`, async () => {
-      // At these phases, 20 s off is the next (or previous) window: the skew really crosses one.
+      // At these phases, SKEW_S off is the next (or previous) window: the skew really crosses one.
       await waitForPhase(from, to, offsetS);
       const serverWindow = windowAt(Date.now());
-      let r: RunResult | undefined;
+      let r: ExecResult | undefined;
       const opened = await opensAfter(async () => (r = await kShifted(offset, ['knock', 'srv', '-v', '--json'])));
       assert.equal(r?.code, 0, r?.stderr);
       const j = JSON.parse(r?.stdout as string);
@@ -215,11 +217,12 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   }
 
   await t.test('control: replayed packets do reach the agent (a knock captured for a window not yet accepted opens once it is, and only once)', async () => {
-    // 40 s ahead, late in a window: the client knocks two windows ahead, which is refused.
-    await waitForPhase(21, 26, 40);
+    // 25 s ahead, mid-window: the client knocks two windows ahead, which is refused (with
+    // several seconds left before the server's window moves on and makes it the next one).
+    await waitForPhase(5.5, 9, 25);
     const early = path.join(root, 'early.pcap');
-    let r: RunResult | undefined;
-    const opened = await captured(early, () => opensAfter(async () => (r = await kShifted('+40s', ['knock', 'srv', '--json'])), 1000));
+    let r: ExecResult | undefined;
+    const opened = await captured(early, () => opensAfter(async () => (r = await kShifted('+25s', ['knock', 'srv', '--json'])), 1000));
     assert.equal(r?.code, 0, r?.stderr);
     const w = JSON.parse(r?.stdout as string).window;
     assert.equal(opened, false, `window ${w} is two windows ahead of the server (${windowAt(Date.now())})`);

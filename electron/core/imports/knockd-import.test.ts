@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
 import { KnockerError } from '../errors.js';
-import { importKnockdFile, importKnockdText, sshPortFromCommand } from './knockd-import.js';
+import { importKnockdFile, importKnockdText, KNOCKD_CONF_MAX_BYTES, sshPortFromCommand } from './knockd-import.js';
 import { parseDraft } from '../profile-schema.js';
 import { tempDir } from '../../testing/temp-dir.js';
 
@@ -108,4 +109,54 @@ test('the SSH port is read from common door commands', () => {
   assert.equal(sshPortFromCommand('/sbin/iptables -I INPUT -s %IP% -p tcp --dport 22 -j ACCEPT'), 22);
   assert.equal(sshPortFromCommand(`firewall-cmd --add-rich-rule='rule family=ipv4 source address=%IP% service name=ssh accept'`), 22);
   assert.equal(sshPortFromCommand('systemctl restart nginx'), undefined);
+});
+
+// In a child process with a deadline: before the fix, the import blocked for good on a FIFO
+// (and read /dev/zero until memory ran out), which would hang the test runner itself.
+function importInChild(file: string): { ok: true; doors: string[]; skipped: string[] } | { ok: false; message: string } {
+  const script = `
+    const { importKnockdFile } = require(${JSON.stringify(path.join(__dirname, 'knockd-import.js'))});
+    try {
+      const r = importKnockdFile(process.argv[1], { host: 'h' });
+      console.log(JSON.stringify({ ok: true, doors: r.candidates.map((c) => c.input.name), skipped: r.skipped.map((s) => s.reason) }));
+    } catch (e) { console.log(JSON.stringify({ ok: false, message: e.message })); }`;
+  const r = spawnSync(process.execPath, ['--max-old-space-size=256', '-e', script, file], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.error, undefined, `the import of ${file} did not finish within 20 s (it blocked on a file it should not read): ${r.error?.message}`);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test('an import reads only the knockd.conf: never a Time_Secret_File or One_Time_Sequences it names (FIFO, /dev/zero)', (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const fifo = path.join(dir, 'secret.fifo');
+  execFileSync('mkfifo', [fifo]);
+  for (const named of [fifo, '/dev/zero']) {
+    const conf = path.join(dir, 'knockd.conf');
+    const text = `[timed]\nTime_Secret_File = ${named}\nTime_Step = 30\nTime_Length = 3\nTime_Ports = 20000-40000\nCommand = true\n[ot]\nOne_Time_Sequences = ${named}\nCommand = true\n[plain]\nSequence = 7000,8000\nCommand = true\n`;
+    fs.writeFileSync(conf, text);
+    const r = importInChild(conf);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(r.doors, ['h-plain'], JSON.stringify(r));
+    assert.match(r.skipped.join('\n'), /a time-based door: its secret stays on the server/);
+    assert.match(r.skipped.join('\n'), /uses One_Time_Sequences/);
+    // The same from the text (the desktop's import), in this process.
+    const fromText = importKnockdText(text, 'knockd.conf', { host: 'h' });
+    assert.ok(fromText.candidates.some((c) => c.input.name === 'h-plain'));
+  }
+});
+
+test('a knockd.conf that is a FIFO, a device or too large is refused without reading it', (t) => {
+  const { dir, cleanup } = tempDir();
+  t.after(cleanup);
+  const fifo = path.join(dir, 'knockd.conf');
+  execFileSync('mkfifo', [fifo]);
+  const asFifo = importInChild(fifo);
+  assert.deepEqual(asFifo, { ok: false, message: `${fifo} is not a regular file (a FIFO): refusing to read it` });
+  const asDevice = importInChild('/dev/zero');
+  assert.deepEqual(asDevice, { ok: false, message: '/dev/zero is not a regular file (a device): refusing to read it' });
+  const big = path.join(dir, 'big.conf');
+  fs.writeFileSync(big, `# ${'x'.repeat(KNOCKD_CONF_MAX_BYTES)}\n[plain]\nSequence = 1,2\n`);
+  assert.throws(() => importKnockdFile(big, { host: 'h' }), (e: unknown) => e instanceof KnockerError && e.code === 'import' && /larger than 1024 kB/.test(e.message));
+  assert.throws(() => importKnockdText(fs.readFileSync(big), 'big.conf', { host: 'h' }), /larger than 1024 kB/);
 });

@@ -2,7 +2,9 @@
 // itself uses, so a file is read the same way by both). knockd.conf does not say which server it
 // belongs to: the host comes from the caller or from the door's Target.
 
-import { formatProblem, loadKnockdConfig, parseKnockdConfig, TCP_FLAG_BITS } from 'knocker-agent';
+import * as fs from 'fs';
+
+import { formatProblem, parseKnockdConfig, TCP_FLAG_BITS } from 'knocker-agent';
 import type { Door, Knock, ParseKnockdConfigResult } from 'knocker-agent';
 
 import { KnockerError } from '../errors.js';
@@ -37,14 +39,62 @@ export interface KnockdImportResult {
   warnings: string[];
 }
 
+/** The largest knockd.conf an import reads (real ones are a few kB). */
+export const KNOCKD_CONF_MAX_BYTES = 1024 * 1024;
+
+// An import reads the knockd.conf and nothing else: not the One_Time_Sequences nor the
+// Time_Secret_File it names (a FIFO there blocked the app's main process for good, /dev/zero
+// would fill its memory), so neither is opened.
+const PARSE_ONLY = { readOneTime: false, readTimeSecrets: false } as const;
+
 /** Read a knockd.conf file. Throws KnockerError('import') if knockd would refuse it. */
 export function importKnockdFile(file: string, opts: KnockdImportOptions = {}): KnockdImportResult {
-  return fromParseResult(loadKnockdConfig(file, { readOneTime: false }), opts);
+  return fromParseResult(parseKnockdConfig(readConfigFile(file), file, PARSE_ONLY), opts);
 }
 
 /** Same, from the file's text. */
 export function importKnockdText(text: string | Buffer, file: string, opts: KnockdImportOptions = {}): KnockdImportResult {
-  return fromParseResult(parseKnockdConfig(text, file, { readOneTime: false }), opts);
+  if (Buffer.byteLength(text) > KNOCKD_CONF_MAX_BYTES) throw tooLarge(file);
+  return fromParseResult(parseKnockdConfig(text, file, PARSE_ONLY), opts);
+}
+
+const tooLarge = (file: string): KnockerError => new KnockerError('import', `${file} is larger than ${KNOCKD_CONF_MAX_BYTES / 1024} kB: not a knockd.conf`);
+
+/**
+ * The file's bytes, only if it is a regular file of at most KNOCKD_CONF_MAX_BYTES: opened
+ * without blocking (a FIFO with no writer would block a plain open) and checked with fstat on
+ * the opened descriptor, so a device or FIFO is refused before anything is read.
+ */
+function readConfigFile(file: string): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EACCES' ? 'Permission denied' : e.message;
+    throw new KnockerError('import', `cannot read ${file}: ${why}`, { hint: 'check the path of the knockd.conf' });
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new KnockerError('import', `${file} is not a regular file (a ${kindOf(st)}): refusing to read it`);
+    if (st.size > KNOCKD_CONF_MAX_BYTES) throw tooLarge(file);
+    // Read up to one byte past the limit, in case the file grew since fstat.
+    const buf = Buffer.alloc(KNOCKD_CONF_MAX_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = fs.readSync(fd, buf, n, buf.length - n, null);
+    if (n > KNOCKD_CONF_MAX_BYTES) throw tooLarge(file);
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  if (st.isDirectory()) return 'directory';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
 }
 
 function fromParseResult(parsed: ParseKnockdConfigResult, opts: KnockdImportOptions): KnockdImportResult {
@@ -69,6 +119,10 @@ function doorToCandidate(door: Door, opts: KnockdImportOptions): Omit<ImportCand
   const notes: string[] = [];
   if (door.oneTimeFile) {
     return { reason: `uses One_Time_Sequences (${door.oneTimeFile}): its sequence changes after every use, so a stored profile cannot follow it` };
+  }
+  if (door.time) {
+    // Its secret is in the Time_Secret_File on the server, which an import never reads.
+    return { reason: 'a time-based door: its secret stays on the server; add it from what knocker-agent secret new printed (knocker import time, or Import > A time-based door)' };
   }
   if (door.sequence.some((k) => k.port === 0)) {
     return { reason: 'its sequence contains port 0, which cannot be knocked' };

@@ -1,20 +1,22 @@
 // Export and import of profiles as JSON. An export carries no secret unless the user asks for it
 // explicitly (includeSecrets); such a file then holds sequences in clear and says so in its header.
 // A time-based profile's door settings (`time`) are always exported; its secret (`timeSecret`,
-// base64url) only with the secrets. Version 2 when a time-based profile is in the file.
+// base64url) only with the secrets. Version 2 when a time-based profile is in the file. An SPA
+// profile's door settings (`spa`) likewise, its keys (`spaKeys`) only with the secrets; version 3.
 
 import { encodeSecret as encodeTimeSecret, formatSequence } from 'knocker-agent';
 import type { Knock } from 'knocker-agent';
 
 import { KnockerError, errorText } from '../errors.js';
 import type { Profile, ProfileInput, ProfileSettings } from '../profile-schema.js';
+import type { SpaKeySet } from '../spa-door.js';
 import { settingsOf } from '../profile-schema.js';
 
 export const EXPORT_FORMAT = 'knocker-profiles';
 /** The newest export version this Knocker writes and reads. */
-export const EXPORT_VERSION = 2;
+export const EXPORT_VERSION = 3;
 
-export type ExportedProfile = ProfileSettings & { sequence?: string; timeSecret?: string };
+export type ExportedProfile = ProfileSettings & { sequence?: string; timeSecret?: string; spaKeys?: SpaKeySet };
 
 export interface ExportDocument {
   format: typeof EXPORT_FORMAT;
@@ -31,17 +33,20 @@ export interface ExportEntry {
   sequence?: Knock[];
   /** A time-based profile's secret: the same. */
   timeSecret?: Buffer;
+  /** An SPA profile's keys: the same. */
+  spaKeys?: SpaKeySet;
 }
 
 export function buildExport(entries: readonly ExportEntry[], includeSecrets: boolean, now: Date = new Date()): ExportDocument {
   return {
     format: EXPORT_FORMAT,
-    version: entries.some((e) => e.profile.time) ? 2 : 1,
+    version: entries.some((e) => e.profile.spa) ? 3 : entries.some((e) => e.profile.time) ? 2 : 1,
     exportedAt: now.toISOString(),
     includesSecrets: includeSecrets,
-    profiles: entries.map(({ profile, sequence, timeSecret }) => {
+    profiles: entries.map(({ profile, sequence, timeSecret, spaKeys }) => {
       const out: ExportedProfile = settingsOf(profile);
-      if (includeSecrets && sequence && !profile.time) out.sequence = formatSequence(sequence);
+      if (includeSecrets && spaKeys && profile.spa) out.spaKeys = { ...spaKeys };
+      if (includeSecrets && sequence && !profile.time && !profile.spa) out.sequence = formatSequence(sequence);
       if (includeSecrets && timeSecret && profile.time) out.timeSecret = encodeTimeSecret(timeSecret);
       return out;
     }),

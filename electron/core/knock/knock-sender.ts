@@ -2,7 +2,7 @@
 //  - TCP: one connect() per knock, so exactly one SYN; the socket is destroyed on connect, on
 //    error, or after `tcpHoldMs` (50 ms), well before the kernel would retransmit (~1 s).
 //  - UDP: one datagram of one byte (0x00) per knock.
-// Each knock uses a new socket (a new source port). Knocks leave in order: the next one starts
+// Each knock uses a new socket (a new source port). sendDatagram also carries SPA packets. Knocks leave in order: the next one starts
 // only once the previous SYN or datagram has been handed to the kernel.
 
 import * as dgram from 'dgram';
@@ -111,7 +111,7 @@ export function knockFailureError(target: KnockTarget, failures: KnockFailure[])
   });
 }
 
-interface Hit {
+export interface Hit {
   /** The SYN or datagram has been handed to the kernel. */
   left: Promise<void>;
   /** The socket is closed; with the error if the packet could not be sent. */
@@ -139,7 +139,15 @@ function tcpHit(target: KnockTarget, port: number, holdMs: number): Hit {
   return { left, closed };
 }
 
-function udpHit(target: KnockTarget, port: number): Hit {
+/**
+ * One UDP datagram with this payload (a knock's is one 0x00 byte; an SPA packet's is its wire
+ * text): `left` once handed to the kernel, `closed` with the error if it could not be sent.
+ */
+export function sendDatagram(target: KnockTarget, port: number, payload: Buffer): Hit {
+  return udpHit(target, port, payload);
+}
+
+function udpHit(target: KnockTarget, port: number, payload: Buffer = Buffer.from([0])): Hit {
   const socket = dgram.createSocket(target.family === 6 ? 'udp6' : 'udp4');
   let resolveLeft!: () => void;
   const left = new Promise<void>((r) => (resolveLeft = r));
@@ -153,7 +161,7 @@ function udpHit(target: KnockTarget, port: number): Hit {
       resolveLeft();
       resolve(failure);
     });
-    socket.send(Buffer.from([0]), port, target.address, (err) => {
+    socket.send(payload, port, target.address, (err) => {
       if (err) failure = err as NodeJS.ErrnoException;
       resolveLeft();
       try {

@@ -71,7 +71,11 @@ export function netPingProber(load: () => unknown = () => require('net-ping')): 
             resolve({ ok: false, detail: errorText(err) });
             return;
           }
+          // Our own timer: net-ping's raw socket does not keep Node's event loop alive, so without
+          // it a process with nothing else to do exits with the echo still pending.
+          const guard = setTimeout(() => resolve({ ok: false, detail: `no reply within ${timeoutMs + 500} ms` }), timeoutMs + 500);
           s.pingHost(address, (error, _t, sent, rcvd) => {
+            clearTimeout(guard);
             if (error) resolve({ ok: false, detail: error.message });
             else resolve({ ok: true, rttMs: sent && rcvd ? rcvd.getTime() - sent.getTime() : performance.now() - t0 });
           });
@@ -92,6 +96,31 @@ export function pingArgv(address: string, family: 4 | 6, timeoutMs: number, plat
   if (platform === 'win32') return ['ping', '-n', '1', '-w', String(timeoutMs), family === 6 ? '-6' : '-4', address];
   if (platform === 'darwin') return family === 6 ? ['ping6', '-c', '1', address] : ['ping', '-n', '-c', '1', '-t', String(secs), address];
   return ['ping', '-n', '-c', '1', '-W', String(secs), family === 6 ? '-6' : '-4', address];
+}
+
+// The round-trip time of a reply line, in any language: "time=0.045 ms", "Zeit<1ms", "時間 =12ms".
+const RTT = /[=<]\s*([0-9]+(?:[.,][0-9]+)?)\s*ms/i;
+
+/**
+ * Whether the system ping got an echo reply, from its output and exit status. Linux and macOS
+ * exit 0 only after a reply, whatever the language. Windows exits 0 on "Destination host
+ * unreachable" too, and translates its messages: a reply is a line naming the address with a
+ * `TTL=` field (IPv4; never translated) or a round-trip time (IPv6 replies have no TTL), which an
+ * error line ("... unreachable", "TTL expired in transit") never has. The statistics' times
+ * ("Minimum = 0ms") are on lines without the address.
+ */
+export function pingReply(output: string, code: number | null, address: string, platform: NodeJS.Platform = process.platform): { ok: boolean; rttMs?: number } {
+  if (platform !== 'win32') {
+    if (code !== 0) return { ok: false };
+    const m = RTT.exec(output);
+    return m ? { ok: true, rttMs: Number(m[1].replace(',', '.')) } : { ok: true };
+  }
+  for (const line of output.split(/\r?\n/)) {
+    if (!line.includes(address)) continue;
+    const rtt = RTT.exec(line.replace(/TTL=\d+/i, ''));
+    if (/TTL=\d+/i.test(line) || rtt) return rtt ? { ok: true, rttMs: Number(rtt[1].replace(',', '.')) } : { ok: true };
+  }
+  return { ok: false };
 }
 
 export function systemPingProber(platform: NodeJS.Platform = process.platform): IcmpProber {
@@ -118,9 +147,9 @@ export function systemPingProber(platform: NodeJS.Platform = process.platform): 
         child.stderr.on('data', (d) => (out += d));
         child.once('error', (err) => finish({ ok: false, detail: `cannot run ${argv[0]}: ${err.message}` }));
         child.once('close', (code) => {
-          const m = /time[=<]\s*([0-9.]+)\s*ms/i.exec(out);
-          if (code === 0 && !/unreachable/i.test(out)) finish({ ok: true, rttMs: m ? Number(m[1]) : performance.now() - t0 });
-          else finish({ ok: false, detail: out.trim().split('\n').pop() || `ping exited ${code}` });
+          const r = pingReply(out, code, address, platform);
+          if (r.ok) finish({ ok: true, rttMs: r.rttMs ?? performance.now() - t0 });
+          else finish({ ok: false, detail: out.trim().split('\n').pop()?.trim() || `ping exited ${code}` });
         });
       }),
   };

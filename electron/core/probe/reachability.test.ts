@@ -98,17 +98,32 @@ test('a server removed or changed while it is probed does not get a stale state'
   assert.deepEqual(Object.keys(m.snapshot()), ['b']);
 });
 
-test('start() runs a first round at once and then every interval; 0 stops', async () => {
+test('start() runs a first round at once and then every interval; 0 stops', async (t) => {
+  // Mock timers: the interval is counted in timer ticks, not wall time (a loaded machine is slow).
+  t.mock.timers.enable({ apis: ['setTimeout'] });
   let rounds = 0;
   const m = new ReachabilityMonitor({ tcp: async () => (rounds++, { result: 'open', rttMs: 1 }) });
   m.setTargets([{ id: 'a', host: '127.0.0.1', family: 'ipv4', sshPort: 22 }]);
+  /** Let the round's promises run (setImmediate is not mocked) until `done` or a bounded number of turns. */
+  const settle = async (done: () => boolean): Promise<void> => {
+    for (let i = 0; i < 10_000 && !done(); i++) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  };
   m.start(30);
-  await new Promise((r) => setTimeout(r, 100));
+  await settle(() => rounds === 1);
+  assert.equal(rounds, 1, 'the first round runs at once');
+  t.mock.timers.tick(29);
+  await settle(() => false);
+  assert.equal(rounds, 1, 'not before the interval');
+  for (const n of [2, 3]) {
+    t.mock.timers.tick(n === 2 ? 1 : 30);
+    await settle(() => rounds === n);
+    assert.equal(rounds, n, `round ${n} after another interval`);
+  }
   m.start(0);
-  const seen = rounds;
-  assert.ok(seen >= 3, `${seen} rounds`);
-  await new Promise((r) => setTimeout(r, 80));
-  assert.equal(rounds, seen);
+  t.mock.timers.tick(300);
+  await settle(() => false);
+  assert.equal(rounds, 3, 'start(0) stops the rounds');
   m.stop();
 });
 

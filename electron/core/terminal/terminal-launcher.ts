@@ -1,9 +1,12 @@
 // Opening the user's terminal with a command in it (the desktop path of "connect": ssh runs in
 // a terminal window, not under the tray app).
 //
-//   macOS    Terminal or iTerm (if it is the running terminal, or chosen) through osascript
-//   Windows  Windows Terminal (wt.exe) if installed, else a cmd.exe window
-//   Linux    $TERMINAL, x-terminal-emulator, gnome-terminal, konsole, xterm: the first one found
+//   macOS    Terminal or iTerm (if it is the running terminal, or chosen) through osascript,
+//            whose exit status is awaited: a refusal (Automation permission, -1743) is an error
+//   Windows  Windows Terminal (wt.exe) if installed, else `cmd.exe /c start` running ssh.exe in
+//            a new console (windows-console.ts: no profile text can run a command)
+//   Linux    $TERMINAL, xdg-terminal-exec, x-terminal-emulator, ptyxis, gnome-terminal, kgx,
+//            konsole, xterm: the first one found
 //
 // A preference may name a terminal (`gnome-terminal`, `iterm`, `wt`...) or give a command
 // template: `kitty --title {title} {args}` where {args} is the command as separate arguments,
@@ -15,6 +18,7 @@ import * as path from 'path';
 
 import { KnockerError, errorText } from '../errors.js';
 import { shellCommandLine, windowsQuote } from './ssh-command.js';
+import { cmdStartArgs, wtArgs } from './windows-console.js';
 
 export interface TerminalPlan {
   file: string;
@@ -23,6 +27,8 @@ export interface TerminalPlan {
   terminal: string;
   /** Pass args to the program unquoted (cmd.exe). */
   windowsVerbatimArguments?: boolean;
+  /** Wait for the program's exit status (osascript: it fails when macOS refuses the launch). */
+  waitForExit?: boolean;
 }
 
 export interface PlanTerminalOptions {
@@ -35,12 +41,18 @@ export interface PlanTerminalOptions {
   exists?: (program: string) => boolean;
 }
 
-type Rule = (argv: string[], title: string) => { file?: string; args: string[]; windowsVerbatimArguments?: boolean };
+type Rule = (argv: string[], title: string) => { file?: string; args: string[]; windowsVerbatimArguments?: boolean; waitForExit?: boolean };
 
 /** How each known terminal takes a command. Keys are lower-case program names. */
 const LINUX_RULES: Record<string, Rule> = {
   'x-terminal-emulator': (argv) => ({ args: ['-e', ...argv] }),
   'gnome-terminal': (argv, title) => ({ args: ['--title', title, '--', ...argv] }),
+  // The coming freedesktop standard: runs the user's chosen terminal; options may be ignored.
+  'xdg-terminal-exec': (argv) => ({ args: ['--', ...argv] }),
+  // Fedora 41+'s terminal.
+  ptyxis: (argv) => ({ args: ['--new-window', '--', ...argv] }),
+  // GNOME Console: kgx [-T TITLE] [-e|-- COMMAND [ARGUMENT...]].
+  kgx: (argv, title) => ({ args: ['--title', title, '--', ...argv] }),
   konsole: (argv) => ({ args: ['-e', ...argv] }),
   xterm: (argv, title) => ({ args: ['-T', title, '-e', ...argv] }),
   'xfce4-terminal': (argv, title) => ({ args: ['--title', title, '-x', ...argv] }),
@@ -55,7 +67,7 @@ const LINUX_RULES: Record<string, Rule> = {
   lxterminal: (argv) => ({ args: ['-e', shellCommandLine(argv)] }),
 };
 
-const LINUX_ORDER = ['x-terminal-emulator', 'gnome-terminal', 'konsole', 'xterm'];
+const LINUX_ORDER = ['xdg-terminal-exec', 'x-terminal-emulator', 'ptyxis', 'gnome-terminal', 'kgx', 'konsole', 'xterm'];
 
 function appleScriptString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -65,21 +77,18 @@ const MAC_RULES: Record<string, Rule> = {
   terminal: (argv) => ({
     file: 'osascript',
     args: ['-e', `tell application "Terminal"\nactivate\ndo script ${appleScriptString(shellCommandLine(argv))}\nend tell`],
+    waitForExit: true,
   }),
   iterm: (argv) => ({
     file: 'osascript',
     args: ['-e', `tell application "iTerm"\nactivate\ncreate window with default profile command ${appleScriptString(shellCommandLine(argv))}\nend tell`],
+    waitForExit: true,
   }),
 };
 
 const WINDOWS_RULES: Record<string, Rule> = {
-  // wt.exe splits its command line at ';' unless escaped.
-  wt: (argv, title) => ({ file: 'wt.exe', args: ['new-tab', '--title', title, ...argv.map((a) => a.replace(/;/g, '\\;'))] }),
-  cmd: (argv, title) => ({
-    file: 'cmd.exe',
-    args: ['/d', '/c', 'start', windowsQuote(title), 'cmd.exe', '/k', argv.map(windowsQuote).join(' ')],
-    windowsVerbatimArguments: true,
-  }),
+  wt: (argv, title) => ({ file: 'wt.exe', args: wtArgs(argv, title) }),
+  cmd: (argv, title) => ({ file: 'cmd.exe', args: cmdStartArgs(argv, title), windowsVerbatimArguments: true }),
 };
 
 /** Look a program up on PATH (with PATHEXT on Windows). */
@@ -173,6 +182,7 @@ export function planTerminalLaunch(argv: string[], opts: PlanTerminalOptions = {
     const r = rule(argv, title);
     const plan: TerminalPlan = { file: r.file ?? file, args: r.args, terminal: name };
     if (r.windowsVerbatimArguments) plan.windowsVerbatimArguments = true;
+    if (r.waitForExit) plan.waitForExit = true;
     return plan;
   };
 
@@ -202,27 +212,53 @@ export function planTerminalLaunch(argv: string[], opts: PlanTerminalOptions = {
   });
 }
 
-/** Start the terminal, detached from this process. Resolves once it has started. */
-export function launchTerminal(plan: TerminalPlan, env: NodeJS.ProcessEnv = process.env): Promise<{ pid: number }> {
+/** How long osascript may take, the first time including the user's answer to macOS's prompt. */
+export const WAIT_FOR_EXIT_MS = 120_000;
+
+/**
+ * Start the terminal, detached from this process. Resolves once it has started; with
+ * plan.waitForExit (osascript) once it has exited with status 0, else rejects with its error
+ * text (macOS refuses Apple Events to Terminal until the user allows Automation: -1743).
+ */
+export function launchTerminal(plan: TerminalPlan, env: NodeJS.ProcessEnv = process.env, waitMs = WAIT_FOR_EXIT_MS): Promise<{ pid: number }> {
+  const cannot = (why: string, cause?: unknown, hint?: string): KnockerError =>
+    new KnockerError('terminal', `cannot start ${plan.terminal} (${plan.file}): ${why}`, { field: 'terminal', ...(cause ? { cause } : {}), ...(hint ? { hint } : {}) });
   return new Promise((resolve, reject) => {
     let child;
     try {
       child = spawn(plan.file, plan.args, {
-        detached: true,
-        stdio: 'ignore',
+        detached: !plan.waitForExit,
+        stdio: plan.waitForExit ? ['ignore', 'ignore', 'pipe'] : 'ignore',
         env,
         windowsVerbatimArguments: plan.windowsVerbatimArguments,
       });
     } catch (err) {
-      reject(new KnockerError('terminal', `cannot start ${plan.terminal} (${plan.file}): ${errorText(err)}`, { field: 'terminal', cause: err }));
+      reject(cannot(errorText(err), err));
       return;
     }
-    child.once('error', (err) => {
-      reject(new KnockerError('terminal', `cannot start ${plan.terminal} (${plan.file}): ${errorText(err)}`, { field: 'terminal', cause: err }));
-    });
-    child.once('spawn', () => {
-      child.unref();
-      resolve({ pid: child.pid as number });
+    child.once('error', (err) => reject(cannot(errorText(err), err)));
+    if (!plan.waitForExit) {
+      child.once('spawn', () => {
+        child.unref();
+        resolve({ pid: child.pid as number });
+      });
+      return;
+    }
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-4000)));
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(cannot(`no answer within ${waitMs / 1000} s`));
+    }, waitMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) {
+        resolve({ pid: child.pid as number });
+        return;
+      }
+      const text = stderr.trim() || (signal ? `killed by ${signal}` : `exit status ${code}`);
+      const denied = /-1743|not authori[sz]ed to send apple events/i.test(text);
+      reject(cannot(text, undefined, denied ? 'allow Knocker to control the terminal: System Settings > Privacy & Security > Automation > Knocker' : undefined));
     });
   });
 }

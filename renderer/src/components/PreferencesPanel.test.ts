@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PREFS, Refusal, fakeApi } from '../test/fake-api';
+import { DEFAULT_PREFS, Refusal, fakeApi } from '../../testing/fake-api';
 import PreferencesPanel from './PreferencesPanel.svelte';
 
 describe('PreferencesPanel', () => {

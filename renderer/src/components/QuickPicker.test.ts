@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { Refusal, fakeApi, profile, tick } from '../test/fake-api';
+import { Refusal, fakeApi, profile, tick } from '../../testing/fake-api';
 import QuickPicker from './QuickPicker.svelte';
 
 const servers = [profile('a', 'web1', { ssh: { port: 22, user: 'alice', options: [] } }), profile('b', 'web2'), profile('c', 'db-backup')];

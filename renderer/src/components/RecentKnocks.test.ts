@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { fakeApi } from '../test/fake-api';
+import { fakeApi } from '../../testing/fake-api';
 import RecentKnocks from './RecentKnocks.svelte';
 
 describe('RecentKnocks', () => {

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { Refusal, fakeApi, profile, tick } from '../test/fake-api';
+import { Refusal, fakeApi, profile, tick } from '../../testing/fake-api';
 import ServerEditor from './ServerEditor.svelte';
 
 const type = (testId: string, value: string) => fireEvent.input(screen.getByTestId(testId), { target: { value } });
@@ -113,12 +113,37 @@ describe('ServerEditor', () => {
     expect(ondeleted).toHaveBeenCalledWith('web1');
   });
 
-  it('a time-based door shows no chips and reads no sequence', async () => {
-    const f = fakeApi();
-    render(ServerEditor, { props: { api: f.api, profile: profile('t', 'timed', { timeBased: true }) } });
-    expect(screen.getByTestId('time-based').textContent).toMatch(/derived from its secret/);
-    expect(screen.queryByTestId('sequence-chips')).toBeNull();
-    await tick();
-    expect(f.callsTo('profiles:sequence')).toEqual([]);
+  it('a time-based door shows its settings and the current window, no chips, no sequence or secret read', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    vi.setSystemTime(1_000_000_010_000);
+    try {
+      const f = fakeApi({ 'profiles:timeDoor': () => ({ door: 'openSSH', step: 30, length: 4, portLo: 20000, portHi: 40000, protocols: ['tcp', 'udp'] }) });
+      render(ServerEditor, { props: { api: f.api, profile: profile('t', 'timed', { timeBased: true }) } });
+      expect(screen.getByTestId('time-based').textContent).toMatch(/derived from its secret/);
+      expect(screen.queryByTestId('sequence-chips')).toBeNull();
+      await waitFor(() => expect(screen.getByTestId('time-door').textContent).toBe('Door openSSH: 4 knocks per 30 s window, ports 20000–40000 tcp,udp.'));
+      // 1 000 000 010 s since the epoch: window 33 333 333, which ends 10 s later; the clock moves on.
+      expect(screen.getByTestId('time-window').textContent).toBe('Current window 33333333, 10 s left.');
+      vi.advanceTimersByTime(11_000);
+      await waitFor(() => expect(screen.getByTestId('time-window').textContent).toBe('Current window 33333334, 29 s left.'));
+      expect(f.callsTo('profiles:timeDoor')).toEqual([{ name: 'timed' }]);
+      expect(f.callsTo('profiles:sequence')).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('warns about ssh options that run commands, and still saves them when the person set them', async () => {
+    const f = fakeApi({ 'profiles:edit': ({ name }: { name: string }) => profile('p1', name) });
+    const onsaved = vi.fn();
+    render(ServerEditor, { props: { api: f.api, profile: profile('p1', 'web', { hasSequence: false, ssh: { port: 22, options: ['ServerAliveInterval=30'] } }), onsaved } });
+    expect(screen.queryByTestId('options-warning')).toBeNull();
+    await type('field-options', 'ServerAliveInterval=30\nProxyCommand=sh -c "nc %h %p"\nPermitLocalCommand yes');
+    const warning = screen.getByTestId('options-warning');
+    expect(warning.textContent).toMatch(/ProxyCommand runs a command on this computer/);
+    expect(warning.textContent).toMatch(/PermitLocalCommand lets LocalCommand/);
+    await fireEvent.click(screen.getByTestId('save'));
+    await waitFor(() => expect(onsaved).toHaveBeenCalled());
+    expect(f.callsTo('profiles:edit')[0].patch.ssh.options).toEqual(['ServerAliveInterval=30', 'ProxyCommand=sh -c "nc %h %p"', 'PermitLocalCommand yes']);
   });
 });

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
-import { profile } from '../test/fake-api';
+import { profile } from '../../testing/fake-api';
 import ServerList from './ServerList.svelte';
 
 describe('ServerList', () => {

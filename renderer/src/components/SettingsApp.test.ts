@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeApi, profile, tick } from '../test/fake-api';
+import { Refusal, fakeApi, profile, tick } from '../../testing/fake-api';
 import SettingsApp from './SettingsApp.svelte';
 
 afterEach(() => delete document.documentElement.dataset.theme);
@@ -47,6 +47,39 @@ describe('SettingsApp', () => {
     const f = fakeApi({ 'profiles:list': () => Promise.reject(new Error('profiles.json is not valid JSON')) });
     render(SettingsApp, { props: { api: f.api } });
     await waitFor(() => expect(screen.getByTestId('load-error').textContent).toBe('profiles.json is not valid JSON'));
+  });
+});
+
+describe('SettingsApp with an unreadable profile file', () => {
+  it('shows the error and the file, moves it aside on request, then starts empty', async () => {
+    const file = '/home/ann/.config/knocker/profiles.json';
+    let broken = true;
+    const problem = { message: `the profile file ${file} is not valid JSON (Unexpected end of JSON input)`, file };
+    const f = fakeApi({
+      'profiles:list': () => (broken ? new Refusal({ code: 'storage', message: problem.message }) : []),
+      'app:state': () => ({ version: 'test', platform: 'linux', shortcut: { accelerator: 'CommandOrControl+Alt+K', registered: true }, reachability: {}, busy: {}, tray: { shown: true }, ...(broken ? { profilesProblem: problem } : {}) }),
+      'profiles:moveAside': () => {
+        broken = false;
+        return { movedTo: `${file}.broken-20261203-120000Z` };
+      },
+    });
+    render(SettingsApp, { props: { api: f.api } });
+    await waitFor(() => expect(screen.getByTestId('profiles-problem-file').textContent).toBe(file));
+    expect(screen.queryByTestId('load-error')).toBeNull();
+    await fireEvent.click(screen.getByTestId('profiles-move-aside'));
+    await waitFor(() => expect(screen.queryByTestId('profiles-problem')).toBeNull());
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'New server' })).toBeTruthy());
+    // The list is loaded again, and loads now.
+    await waitFor(() => expect(f.callsTo('profiles:list').length).toBe(2));
+    await waitFor(() => expect(screen.queryByTestId('load-error')).toBeNull());
+  });
+
+  it('Preferences say how to get a tray where there is none', async () => {
+    const f = fakeApi({
+      'app:state': () => ({ version: 'test', platform: 'linux', shortcut: { accelerator: 'CommandOrControl+Alt+K', registered: true }, reachability: {}, busy: {}, tray: { shown: false, advice: 'Install the AppIndicator extension, or bind knocker-desktop --picker' } }),
+    });
+    render(SettingsApp, { props: { api: f.api, initialSection: 'preferences' } });
+    await waitFor(() => expect(screen.getByTestId('tray-advice').textContent).toMatch(/AppIndicator extension, or bind knocker-desktop --picker/));
   });
 });
 

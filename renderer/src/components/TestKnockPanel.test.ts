@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { Refusal, fakeApi, tick } from '../test/fake-api';
+import { Refusal, fakeApi, tick } from '../../testing/fake-api';
 import TestKnockPanel from './TestKnockPanel.svelte';
 
 describe('TestKnockPanel', () => {

@@ -16,6 +16,14 @@
 // With a door without Target and an interface that has addresses of both families, the text
 // is identical to knockd's.
 //
+// Strict doors (Strict_Sequence, time doors; knockd has none) must see every knock-shaped
+// packet to their destinations, so their clause names no port:
+//   ((dst host A1 ...) and ((tcp <flag tests>) or udp))
+// One such clause per distinct text (doors sharing flags and destinations share it; the
+// concrete windows of a time door are four doors with one clause). That is cheaper in BPF than
+// a port list, and with TCPFlags = syn,!ack (which --check asks of a strict door with TCP knocks)
+// a connection costs one packet in user space, not all of them. Classic doors keep their clauses.
+//
 // Deviations from knockd 0.8, on purpose:
 // (a) No local address of a family: knockd builds no clause for that family, and with no
 //     address at all it installs no filter (every packet reaches user space). We still filter
@@ -30,7 +38,7 @@
 
 import { isIP } from 'net';
 import type { Door } from '../types.js';
-import { TCP_FLAG_BITS } from '../types.js';
+import { TCP_FLAG_BITS, isStrict } from '../types.js';
 
 /**
  * A valid filter that no packet passes. libpcap refuses expressions its optimiser proves
@@ -60,7 +68,7 @@ export function buildCaptureFilter(doors: Door[], local: LocalAddresses, opts: {
     for (const family of [4, 6] as const) {
       if (family === 6 && opts.ipv4Only) continue;
       const clause = doorClause(door, family, family === 4 ? local.v4 : local.v6);
-      if (clause !== null) clauses.push(clause);
+      if (clause !== null && !(isStrict(door) && clauses.includes(clause))) clauses.push(clause);
     }
   }
   return clauses.length === 0 ? MATCH_NOTHING_FILTER : clauses.join(' or ');
@@ -85,6 +93,7 @@ export function doorClause(door: Door, family: 4 | 6, localOfFamily: readonly st
 }
 
 function portsExpression(door: Door, family: 4 | 6): string | null {
+  if (isStrict(door)) return door.sequence.length > 0 ? '((tcp' + flagTests(door, family) + ') or udp)' : null;
   const tcp: number[] = [];
   const udp: number[] = [];
   for (const k of door.sequence) (k.proto === 'udp' ? udp : tcp).push(k.port);

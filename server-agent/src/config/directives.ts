@@ -49,10 +49,11 @@ export const EXTENSION_DOOR_KEYS: Record<string, string> = {
   TIME_LENGTH: 'Time_Length',
   TIME_PORTS: 'Time_Ports',
   TIME_PROTOCOLS: 'Time_Protocols',
+  STRICT_SEQUENCE: 'Strict_Sequence',
 };
 
 /** knocker-agent's [options] keys. */
-export const EXTENSION_OPTION_KEYS: Record<string, string> = { STATEDIR: 'StateDir' };
+export const EXTENSION_OPTION_KEYS: Record<string, string> = { STATEDIR: 'StateDir', STRICT_SEQUENCE: 'Strict_Sequence' };
 
 /** Every door key and every [options] key, for "did you mean" (knockd's first, so they win a tie). */
 export const ALL_DOOR_KEYS: Record<string, string> = { ...KNOCKD_DOOR_KEYS, ...EXTENSION_DOOR_KEYS };

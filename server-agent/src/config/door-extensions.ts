@@ -2,7 +2,8 @@
 // error), so a config that uses them is for knocker-agent only; README lists them.
 //   door:      Open = 22/tcp, 443/tcp   Open_Seconds = 30   Firewall = firewalld|nftables   Zone = public
 //              Time_Secret_File = F  Time_Step = 30  Time_Length = 4  Time_Ports = 20000-40000  Time_Protocols = tcp,udp
-//   [options]: StateDir = /var/lib/knocker-agent
+//              Strict_Sequence = yes|no
+//   [options]: StateDir = /var/lib/knocker-agent   Strict_Sequence = yes|no (the default of every door)
 import * as path from 'path';
 import { Door, FirewallBackend, GlobalOptions, Knock } from '../types.js';
 import { DEFAULT_TIME_LENGTH, DEFAULT_TIME_PORTS, DEFAULT_TIME_STEP, parsePortRange, parseProtocols, specProblems } from '../time-doors/time-sequence.js';
@@ -35,6 +36,11 @@ export function readDoorExtension(key: string, value: string, door: Door, line: 
   if (!(key in EXTENSION_DOOR_KEYS)) return false;
   if (key.startsWith('TIME_')) {
     readTimeKey(key, value, door, line, error);
+    return true;
+  }
+  if (key === 'STRICT_SEQUENCE') {
+    const v = readYesNo(value, line, error);
+    if (v !== undefined) door.strict = v;
     return true;
   }
   const fw = (door.firewall ??= { backend: 'firewalld', open: [], seconds: DEFAULT_OPEN_SECONDS, line });
@@ -70,9 +76,45 @@ export function readDoorExtension(key: string, value: string, door: Door, line: 
 
 export function readOptionExtension(key: string, value: string, options: GlobalOptions, line: number, error: Report): boolean {
   if (!(key in EXTENSION_OPTION_KEYS)) return false;
-  if (value === '') error(line, 'StateDir is empty', 'give a directory, e.g. StateDir = /var/lib/knocker-agent');
+  if (key === 'STRICT_SEQUENCE') {
+    const v = readYesNo(value, line, error);
+    if (v !== undefined) options.strictSequence = v;
+  } else if (value === '') error(line, 'StateDir is empty', 'give a directory, e.g. StateDir = /var/lib/knocker-agent');
   else options.stateDir = value;
   return true;
+}
+
+function readYesNo(value: string, line: number, error: Report): boolean | undefined {
+  const v = value.toLowerCase();
+  if (v === 'yes') return true;
+  if (v === 'no') return false;
+  error(line, `Strict_Sequence: "${value}" is not yes or no`, 'write Strict_Sequence = yes (any other port knocked from the same address resets the attempt) or no (knockd\'s way)');
+  return undefined;
+}
+
+/**
+ * Decide whether `door` is strict, once the whole file is read ([options] may come after it):
+ * its own Strict_Sequence, else the [options] one, else no (knockd's way). A time door is always
+ * strict: only the secret's holder may open it, so sweeping its port range must not. A strict
+ * door needs TCPFlags when TCP knocks are possible: without it every segment of a connection
+ * already open from the knocking address (an ssh session, a browser) resets the knock.
+ */
+export function resolveStrict(door: Door, options: GlobalOptions, error: Report, warn: Report): void {
+  const where = `section '${door.name}'`;
+  if (door.time) {
+    if (door.strict === false) warn(door.line, `${where}: a time-based door is always strict: Strict_Sequence = no is ignored`);
+    door.strict = true;
+  } else {
+    door.strict = door.strict ?? options.strictSequence ?? false;
+  }
+  if (!door.strict || (door.tcpFlags.set | door.tcpFlags.clear) !== 0) return;
+  const tcpKnocks = door.time ? door.time.protocols.includes('tcp') : door.sequence.some((k) => k.proto === 'tcp');
+  const fix = 'add TCPFlags = syn,!ack (only the first packet of a new connection counts as a knock)';
+  if (tcpKnocks) {
+    error(door.line, `${where} is strict and has TCP knocks but no TCPFlags: every packet of a connection already open from the knocking address (its ssh session, a browser) would reset the knock`, fix);
+  } else {
+    warn(door.line, `${where} is strict and has no TCPFlags: every TCP packet from the knocking address to this host (an open ssh session, a browser) resets its UDP knock`, fix);
+  }
 }
 
 function readTimeKey(key: string, value: string, door: Door, line: number, error: Report): void {

@@ -6,7 +6,7 @@
 // and where. Things knockd accepts but reads in a surprising way ("5s" as 5, "abc" as port 0, a
 // trailing comma as a port-0 knock...) are accepted too, with a warning saying how they are read.
 
-import { checkDoorExtension, readDoorExtension, readOptionExtension } from './door-extensions.js';
+import { checkDoorExtension, readDoorExtension, readOptionExtension, resolveStrict } from './door-extensions.js';
 import { KNOCKD_DOOR_KEYS as DOOR_KEYS, KNOCKD_OPTION_KEYS as OPTION_KEYS } from './directives.js';
 import { directiveOutsideHint, doorKeyHint, noEqualsHint, optionsKeyHint, sequenceHint } from './problem-hints.js';
 import * as fs from 'fs';
@@ -299,6 +299,7 @@ export function parseKnockdConfig(
   for (const state of doors) {
     const door = state.door;
     checkDoorExtension(door, error, warn, opts.baseDir, opts.readTimeSecrets !== false);
+    resolveStrict(door, options, error, warn);
     if (door.sequence.length === 0 && !state.sequenceFailed && !state.oneTimeUnread && !door.time) {
       error(door.line, `error: section '${door.name}' has an empty knock sequence (no Sequence or One_Time_Sequences line in this section)`, 'add a line such as Sequence = 7000,8000,9000');
     }
@@ -309,7 +310,7 @@ export function parseKnockdConfig(
     if (door.stopCommand6 !== undefined && door.stopCommand6 !== '' && !start6) {
       warn(door.line, `section '${door.name}': Stop_Command_6 is never run, because there is no non-empty Start_Command_6 or Start_Command for IPv6`);
     }
-    if ((door.tcpFlags.set | door.tcpFlags.clear) !== 0 && door.sequence.length > 0 && door.sequence.every((k) => k.proto === 'udp')) {
+    if ((door.tcpFlags.set | door.tcpFlags.clear) !== 0 && !door.strict && door.sequence.length > 0 && door.sequence.every((k) => k.proto === 'udp')) {
       warn(door.line, `section '${door.name}': TCPFlags has no effect, because every knock of the sequence is UDP`);
     }
   }

@@ -76,6 +76,9 @@ export class Agent {
   /** Start capturing on every interface; resolves once all are listening. */
   async start(): Promise<void> {
     this.loadJournal();
+    // The windows the journal says are used must not be doors (the capture filter of a strict
+    // time door lets their knocks through; only the state machine can refuse them).
+    this.doors.setDoors(this.catalog.active(Date.now()));
     this.refreshAddresses();
     if (this.log.debugging) for (const a of this.local) this.log.debug(`local IP: ${a}`);
     await Promise.all(this.interfaces.map((iface) => this.startCapture(iface)));

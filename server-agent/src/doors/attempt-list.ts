@@ -22,6 +22,7 @@ export class Attempt {
   ) {}
 }
 
+/** 'all': door-state.ts's two eviction lists (first knock only / further), an attempt is in one; 'door': its door's list. */
 type Links = 'all' | 'door';
 
 /** A doubly linked list threaded through Attempt's own fields (one field pair per list kind). */

@@ -1,12 +1,28 @@
 // The per-packet state machine of knockd 0.8 (knockd-reference.md §2.4), with its defects fixed:
 // - attempts live in a map keyed by source, so one source's failure never drops another's (B1)
 //   and the cost per packet does not grow with the number of tracked sources (W1);
-// - the total is capped (oldest evicted first), so a spoofed flood cannot grow memory (W2);
+// - the total is capped, so a spoofed flood cannot grow memory (W2); at the cap the oldest
+//   attempt that has only its first knock goes, never one that got further (see DEFAULT_MAX_ATTEMPTS);
+// - strict doors (Strict_Sequence, and every time door) see every knock-shaped packet of a
+//   source that has begun them, not only their sequence ports, so a port scan cannot open them;
 // - time is sub-second and monotonic (B7), and expiry is driven by a timer, not by the next
 //   packet (issue #71), through `expireDue`.
-import { Door, IpFamily, Packet, TcpFlagRule } from '../types.js';
+import { Door, IpFamily, Packet, TcpFlagRule, isStrict } from '../types.js';
 import { AttemptList, Attempt } from './attempt-list.js';
 
+/**
+ * How many attempts are tracked at most. A spoofed flood on a door's first port cannot be told
+ * from real first knocks, so at the cap the oldest attempt that has only its first knock is
+ * evicted; attempts that got further (spoofers would have to know the second port) are never
+ * evicted for a new one, and when they fill the table a new attempt is refused.
+ * What the cap must hold: a real knocker's first knock survives cap / R seconds of a flood of R
+ * new sources per second, and is safe once its second knock arrives. So the cap bounds the delay
+ * between the first two knocks, not the whole Seq_Timeout: 65,536 gives 3.3 s at 20k packets/s
+ * and 0.57 s at ~115k/s (the agent's lossless capture ceiling, bench/README.md). Holding every
+ * first-knock attempt for a whole Seq_Timeout T would take R x T: 2.9 million at 115k/s and
+ * T = 25 s, far over the 150 MB budget (node's baseline is ~55 MB; 1M spoofed sources at this
+ * cap peak at 95-105 MB, bench/README.md). --max-attempts raises it where memory allows.
+ */
 export const DEFAULT_MAX_ATTEMPTS = 65536;
 
 const PROTO_NUMBER = { tcp: 6, udp: 17 } as const;
@@ -41,12 +57,16 @@ export function flagsMatch(rule: TcpFlagRule, flags: number): boolean {
 export class DoorState {
   private doors: Door[] = [];
   private readonly bySource = new Map<string, Attempt[]>();
-  /** All live attempts, oldest first: the eviction order. */
-  private readonly all = new AttemptList('all');
+  /** Live attempts that have had only their first knock, oldest first: the eviction order. */
+  private readonly fresh = new AttemptList('all');
+  /** Live attempts that got past their first knock: never evicted for a new attempt. */
+  private readonly further = new AttemptList('all');
   /** Per door, oldest first: with one timeout per door this is also expiry order. */
   private perDoor: AttemptList[] = [];
   /** What the capture filter lets through: "proto/port" -> the flag rules of the doors using it. */
   private watched = new Map<number, TcpFlagRule[]>();
+  /** The flag rules of the enabled strict doors (empty: none): they see every port. */
+  private strictRules: TcpFlagRule[] = [];
   private readonly maxAttempts: number;
 
   constructor(doors: Door[], private readonly events: DoorEvents, private readonly opts: DoorStateOptions) {
@@ -55,7 +75,7 @@ export class DoorState {
   }
 
   get size(): number {
-    return this.all.length;
+    return this.fresh.length + this.further.length;
   }
 
   /**
@@ -99,8 +119,10 @@ export class DoorState {
    */
   doorsChanged(): void {
     this.watched = new Map();
+    this.strictRules = [];
     for (const door of this.doors) {
       if (door.disabled) continue;
+      if (isStrict(door) && !this.strictRules.includes(door.tcpFlags)) this.strictRules.push(door.tcpFlags);
       for (const k of door.sequence) {
         const key = watchKey(PROTO_NUMBER[k.proto], k.port);
         const rules = this.watched.get(key) ?? [];
@@ -111,9 +133,11 @@ export class DoorState {
   }
 
   clear(): void {
-    for (let a = this.all.head; a; a = a.allNext) a.live = false;
+    for (const list of [this.fresh, this.further]) {
+      for (let a = list.head; a; a = a.allNext) a.live = false;
+      list.clear();
+    }
     this.bySource.clear();
-    this.all.clear();
     for (const l of this.perDoor) l.clear();
   }
 
@@ -170,7 +194,9 @@ export class DoorState {
   handle(pkt: Packet, now: number): void {
     if (pkt.protocol !== 6 && pkt.protocol !== 17) return;
     const rules = this.watched.get(watchKey(pkt.protocol, pkt.dport));
-    if (!rules || (pkt.protocol === 6 && !rules.some((r) => flagsMatch(r, pkt.tcpFlags)))) return;
+    const inSequence = rules !== undefined && (pkt.protocol === 17 || rules.some((r) => flagsMatch(r, pkt.tcpFlags)));
+    // Off every sequence: only strict doors look, and only at what is knock-shaped for one.
+    if (!inSequence && !this.strictSees(pkt)) return;
     this.expireDue(now);
     const mine = this.bySource.get(pkt.src);
     let matched = false;
@@ -178,12 +204,15 @@ export class DoorState {
       // Copy: advancing may remove attempts from the live array.
       for (const a of mine.slice()) {
         if (!a.live || !this.destinationMatches(a.door, pkt.dst)) continue;
+        if (!inSequence && !isStrict(a.door)) continue; // a classic door sees its ports only
         matched = true;
         if (a.door.disabled) this.remove(a); // used up meanwhile (one-time or time window)
         else this.step(a, pkt);
       }
     }
-    if (matched) return; // knockd starts nothing new while the source has a matching attempt
+    // knockd starts nothing new while the source has a matching attempt; and no door begins
+    // on a port in no sequence.
+    if (matched || !inSequence) return;
     for (let i = 0; i < this.doors.length; i++) {
       const door = this.doors[i];
       if (door.disabled || door.sequence.length === 0) continue;
@@ -192,9 +221,16 @@ export class DoorState {
       if (pkt.protocol === 6 && !flagsMatch(door.tcpFlags, pkt.tcpFlags)) continue;
       if (!this.destinationMatches(door, pkt.dst)) continue;
       const a = this.create(door, i, pkt.src, pkt.family, now);
+      if (!a) continue;
       this.events.started?.(a);
       this.advance(a);
     }
+  }
+
+  /** The capture filter's widening for strict doors: TCP passing a strict door's flags, any UDP. */
+  private strictSees(pkt: Packet): boolean {
+    if (this.strictRules.length === 0) return false;
+    return pkt.protocol === 17 || this.strictRules.some((r) => flagsMatch(r, pkt.tcpFlags));
   }
 
   private destinationMatches(door: Door, dst: string): boolean {
@@ -216,6 +252,11 @@ export class DoorState {
 
   private advance(a: Attempt): void {
     a.stage++;
+    if (a.stage === 2) {
+      // Past its first knock: out of the eviction order (spoofed one-packet attempts are there).
+      this.fresh.unlink(a);
+      this.further.push(a);
+    }
     this.events.stage(a, a.stage);
     if (a.stage >= a.door.sequence.length) {
       this.remove(a);
@@ -223,14 +264,16 @@ export class DoorState {
     }
   }
 
-  private create(door: Door, doorIndex: number, src: string, family: IpFamily, now: number): Attempt {
-    while (this.all.length >= this.maxAttempts && this.all.head) {
-      const oldest = this.all.head;
+  /** A new attempt, or undefined when the table is full of attempts that got further. */
+  private create(door: Door, doorIndex: number, src: string, family: IpFamily, now: number): Attempt | undefined {
+    while (this.size >= this.maxAttempts) {
+      const oldest = this.fresh.head;
+      if (!oldest) return undefined;
       this.remove(oldest);
       this.events.reset(oldest, 'evicted');
     }
     const a = new Attempt(door, doorIndex, src, family, now);
-    this.all.push(a);
+    this.fresh.push(a);
     this.perDoor[doorIndex].push(a);
     const list = this.bySource.get(src);
     if (list) list.push(a);
@@ -241,7 +284,7 @@ export class DoorState {
   private remove(a: Attempt, doorList = this.perDoor[a.doorIndex]): void {
     if (!a.live) return;
     a.live = false;
-    this.all.unlink(a);
+    (a.stage >= 2 ? this.further : this.fresh).unlink(a);
     doorList.unlink(a);
     const list = this.bySource.get(a.src);
     if (!list) return;

@@ -85,6 +85,8 @@ export function secretCommand(argv: string[], out: Sink = process.stdout, err: S
       `    Time_Length = ${spec.length}`,
       `    Time_Ports = ${spec.portLo}-${spec.portHi}`,
       `    Time_Protocols = ${spec.protocols.join(',')}`,
+      // A time door is strict: without TCPFlags an open connection's packets would reset knocks.
+      '    TCPFlags = syn,!ack',
       '    Open = 22/tcp',
       '',
       'For the Knocker app (this is the secret: share it privately; knocker import-time reads either form):',

@@ -2,9 +2,8 @@
 // counted from the end of the start command, the `command timeout` line, the _6 variants,
 // non-zero exit status, empty and stop-only doors, the 4096-byte limit, independence from knocks.
 import assert from 'node:assert/strict';
-import { knock } from '../lab/clients.js';
-import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from '../lab/conformance-kit.js';
-import { Daemon } from '../lab/daemons.js';
+import { knock, Daemon } from 'knocker-lab';
+import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from './conformance-kit.js';
 
 const START_S = 'date +%s.%N >> {{DIR}}/s.start; sleep 1.5; echo started %IP% >> {{DIR}}/out';
 const STOP_S = 'date +%s.%N >> {{DIR}}/s.stop; echo stopped %IP% >> {{DIR}}/out';

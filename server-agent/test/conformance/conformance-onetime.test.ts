@@ -1,9 +1,7 @@
 // Conformance: One_Time_Sequences (reference §1.6, §2.6) and knockd's defects B3, B4, B5.
 import assert from 'node:assert/strict';
-import { knock } from '../lab/clients.js';
-import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from '../lab/conformance-kit.js';
-import { Daemon } from '../lab/daemons.js';
-import { sleep } from '../lab/proc.js';
+import { knock, Daemon, sleep } from 'knocker-lab';
+import { assertEvents, assertOutput, echoCmd, echoRan, L, suite } from './conformance-kit.js';
 
 const OT_DOOR = `
 [OT]

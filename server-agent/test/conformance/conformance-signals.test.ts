@@ -1,9 +1,8 @@
 // Conformance: signals (reference §2.8): SIGHUP reload (new doors, attempts dropped), a bad config
 // on SIGHUP (B10), SIGTERM/SIGINT exit codes and pending stop commands (B11).
 import assert from 'node:assert/strict';
-import { knock } from '../lab/clients.js';
-import { assertEvents, assertOutput, Ctx, echoCmd, echoRan, L, suite } from '../lab/conformance-kit.js';
-import { sleep } from '../lab/proc.js';
+import { knock, sleep } from 'knocker-lab';
+import { assertEvents, assertOutput, Ctx, echoCmd, echoRan, L, suite } from './conformance-kit.js';
 
 const REREAD = 're-reading config file: {{DIR}}/knockd.conf';
 

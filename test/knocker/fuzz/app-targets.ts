@@ -1,5 +1,6 @@
 // Fuzz targets for the app's import and profile parsers (electron/core): knockd.conf import,
-// profile export files, ~/.ssh/config import, time-door shares, and profile validation. Each may
+// profile export files, ~/.ssh/config import, time-door shares, ~/.fwknoprc import (SPA), and
+// profile validation. Each may
 // only return its result or throw a KnockerError; nothing else, and never hang.
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
@@ -11,6 +12,7 @@ import { validateDraft } from '../../../electron/core/profile-schema.js';
 import type { ProfileInput } from '../../../electron/core/profile-schema.js';
 import { importSshConfig, matchPattern, splitConfigLine } from '../../../electron/core/imports/ssh-config-import.js';
 import { readTimeShare } from '../../../electron/core/time-door.js';
+import { importFwknoprc } from '../../../electron/core/imports/fwknoprc-import.js';
 import { KnockerError } from '../../../electron/core/errors.js';
 import type { FieldProblem } from '../../../electron/core/errors.js';
 
@@ -105,6 +107,7 @@ const PROFILES: unknown[] = [
   { name: 'web1', host: 'web1.example', family: 'auto', delayMs: 0, waitTimeoutMs: 10000, knockAgain: true, ssh: { port: 22, options: [] }, sequence: '7000,8000,9000' },
   { name: 'db', host: '2001:db8::5', family: 'ipv6', delayMs: 200, waitTimeoutMs: 0, knockAgain: false, ssh: { user: 'admin', port: 2222, identityFile: '~/.ssh/id_ed25519', options: ['ServerAliveInterval=30'], jumpHost: 'bastion.example:2200' }, sequence: '1111:udp,2222,3333:udp' },
   { name: 'clock', host: '192.0.2.7', time: { door: 'clock', step: 30, length: 4, ports: '20000-40000', protocols: 'tcp,udp' }, timeSecret: Buffer.alloc(32, 1).toString('base64url') },
+  { name: 'fw', host: '192.0.2.8', spa: { port: 62201, access: 'tcp/22,udp/53', allowIp: 'source', fwTimeout: 60, username: 'alice' }, spaKeys: { keyBase64: Buffer.alloc(32, 2).toString('base64'), hmacKeyBase64: Buffer.alloc(64, 3).toString('base64'), hmacType: 'sha512', mode: 'ctr' } },
 ];
 
 // { toString: 'x' }: an object whose toString is not a function (a JSON file can hold one).
@@ -246,7 +249,45 @@ export function timeShareTarget(): FuzzTarget<string> {
   };
 }
 
+// ---- ~/.fwknoprc import (SPA profiles) ---------------------------------------------------------------
+
+const RC_KEY = Buffer.alloc(32, 4).toString('base64');
+const RC_HMAC = Buffer.alloc(64, 5).toString('base64');
+const FWKNOPRCS = [
+  `[default]\nSPOOF_USER bob\n\n[srv]\nSPA_SERVER 192.0.2.1\nACCESS tcp/22, udp/53 ; ports\nALLOW_IP resolve\nKEY_BASE64: ${RC_KEY}\nHMAC_KEY_BASE64 ${RC_HMAC}\nHMAC_DIGEST_TYPE sha512\nENCRYPTION_MODE ctr\nFW_TIMEOUT 30\n`,
+  `[a]\nSPA_SERVER h.example\nKEY passphrase\nHMAC_KEY other\nUSE_GPG N\nNAT_ACCESS 10.0.0.1:22\n[b]\nSPA_SERVER 192.0.2.2\nUSE_GPG Y\n`,
+];
+const RC_LINES = ['[', '[]', '[x', '[default]', 'ACCESS TCP/22', 'ACCESS tcp/0', 'ALLOW_IP 010.0.0.1', 'ALLOW_IP source', 'SPA_SERVER_PORT 70000', 'SPA_SERVER_PROTO http', 'FW_TIMEOUT -1', 'KEY_BASE64 ab$c', 'HMAC_KEY_BASE64 ' + RC_KEY, 'SPOOF_USER a:b', 'SPOOF_USER ' + 'u'.repeat(60), 'GPG_SIGNER me', 'DIGEST_TYPE md4', '# c', '; c', 'KEY'];
+
+export function fwknoprcTarget(): FuzzTarget<string> {
+  return {
+    gen(rng: Rng): string {
+      const base = rng.pick(FWKNOPRCS);
+      return rng.chance(0.5)
+        ? mutateBytes(rng, Buffer.from(base), { dict: RC_LINES.map((l) => Buffer.from(l)), maxLen: 8192 }).toString('utf8')
+        : mutateLines(rng, base, { dictLines: RC_LINES, others: FWKNOPRCS });
+    },
+    run(text: string): void {
+      onlyKnockerErrors(() => {
+        const r = importFwknoprc(text, 'rc');
+        for (const i of r.invalid) {
+          checkProblems(i.problems);
+          // Problems name FILE:LINE and never repeat a key.
+          assert.ok(i.problems.every((p) => p.field.startsWith('rc')), JSON.stringify(i.problems));
+          assert.ok(i.problems.every((p) => !p.message.includes(RC_HMAC) && !p.message.includes(RC_KEY)), 'a problem repeats a key');
+        }
+        for (const c of r.candidates) {
+          const v = validateDraft(c.input);
+          assert.ok('draft' in v && v.draft.spa && v.draft.spaKeys, 'a candidate that does not validate');
+        }
+        for (const s of r.skipped) assert.ok(s.reason.length > 0);
+      });
+    },
+  };
+}
+
 export const APP_TARGETS: Record<string, TargetFactory> = {
+  fwknoprc: fwknoprcTarget,
   'knockd-import': knockdImportTarget,
   'profile-export': exportTarget,
   'ssh-config': sshConfigTarget,

@@ -9,20 +9,20 @@ import * as path from 'path';
 import { Browser, Page, chromium } from 'playwright-core';
 
 import type { BridgeState } from './desktop-bridge.js';
-import type { NetnsPair, Side } from './netns.js';
-import { stopPid } from './proc.js';
+import type { NetnsLab, Side } from 'knocker-lab';
+import { stopPid } from 'knocker-lab';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-export async function launchChromium(opts: { pair?: NetnsPair; side?: Side; dir?: string } = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function launchChromium(opts: { pair?: NetnsLab; side?: Side; dir?: string } = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: bash scripts/install-deps.sh installs Debian's chromium`);
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-chromium-'));
   fs.mkdirSync(dir, { recursive: true });
   let executablePath = CHROMIUM;
   if (opts.pair) {
     executablePath = path.join(dir, 'chromium-in-netns');
-    fs.writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.pair.ns(opts.side ?? 'cli')} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec ${opts.pair.nsName(opts.side ?? 'cli')} ${CHROMIUM} "$@"\n`, { mode: 0o755 });
   }
   const home = path.join(dir, 'home');
   fs.mkdirSync(home, { recursive: true });
@@ -46,9 +46,9 @@ export interface RunningBridge {
 }
 
 /** Start the bridge (in the client namespace when `pair` is given) with `env` (keyring, HOME, config). */
-export async function spawnBridge(env: NodeJS.ProcessEnv, pair?: NetnsPair): Promise<RunningBridge> {
+export async function spawnBridge(env: NodeJS.ProcessEnv, pair?: NetnsLab): Promise<RunningBridge> {
   const argv = [process.execPath, BRIDGE_MAIN];
-  const full = pair ? pair.exec('cli', argv) : argv;
+  const full = pair ? pair.nsArgv('cli', argv) : argv;
   const child = spawn(full[0], full.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));

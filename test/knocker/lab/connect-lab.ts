@@ -8,20 +8,18 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { DoorDaemon, DoorDaemonKind, startDoorDaemon } from './door-daemon.js';
-import { Firewalld, startFirewalld } from './firewalld.js';
-import { KeyringSession, startKeyring } from './keyring-session.js';
+import { FirewalldLab, KeyringSession, NetnsLab, SshdLab, startKeyring } from 'knocker-lab';
+
 import { knocker } from './knocker-cli.js';
-import { NetnsPair } from './netns.js';
-import { Sshd, startSshd } from './sshd.js';
 
 export const LAB_SEQUENCE = '32512,8425:udp,27705';
 export const LAB_HOST = 'server.knocker.test';
 
 export interface ConnectLab {
   root: string;
-  pair: NetnsPair;
-  fw: Firewalld;
-  sshd: Sshd;
+  pair: NetnsLab;
+  fw: FirewalldLab;
+  sshd: SshdLab;
   keyring: KeyringSession;
   daemon: DoorDaemon;
   /** Environment for `knocker` (keyring, HOME, config). */
@@ -55,15 +53,15 @@ export async function buildConnectLab(kind: DoorDaemonKind = 'knocker-agent', st
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const pair = await timed('network namespaces (server, client; IPv4 and IPv6)', () => NetnsPair.create());
+    const pair = await timed('network namespaces (server, client; IPv4 and IPv6)', () => NetnsLab.create('kn'));
     cleanups.push(() => pair.destroy());
     pair.setHosts('cli', `${pair.srv4} ${LAB_HOST}\n${pair.srv6} ${LAB_HOST}`);
-    const fw = await timed('firewalld on a private D-Bus, default zone drop', () => startFirewalld(pair, path.join(root, 'server', 'firewalld'), { defaultZone: 'drop' }));
+    const fw = await timed('firewalld on a private D-Bus, default zone drop', () => FirewalldLab.start(pair, { dir: path.join(root, 'server', 'firewalld'), defaultZone: 'drop' }));
     cleanups.push(() => fw.stop());
-    const sshd = await timed('sshd on port 22 (key-only test user)', () => startSshd(pair, path.join(root, 'server', 'sshd')));
+    const sshd = await timed('sshd on port 22 (key-only test user)', () => SshdLab.start(pair, { dir: path.join(root, 'server', 'sshd') }));
     cleanups.push(() => sshd.stop());
     const daemon = await timed(`${kind} with a door that adds a rich rule for %IP%`, () =>
-      startDoorDaemon(kind, pair, path.join(root, 'server', kind), [{ sequence: LAB_SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: doorCommand(4), startCommand6: doorCommand(6) }], fw.env),
+      startDoorDaemon(kind, pair, [{ sequence: LAB_SEQUENCE, seqTimeout: 5, tcpflags: 'syn', startCommand: doorCommand(4), startCommand6: doorCommand(6) }], fw.env),
     );
     cleanups.push(() => daemon.stop());
     const keyring = await timed('headless gnome-keyring (Secret Service) on a private session bus', () => startKeyring());
@@ -81,7 +79,7 @@ export async function buildConnectLab(kind: DoorDaemonKind = 'knocker-agent', st
       ]) {
         const r = await knocker(
           undefined,
-          ['add', name, '--host', LAB_HOST, '--family', family, '--sequence', '-', '--user', sshd.user, '--identity', sshd.identityFile, ...sshOptions.flatMap((o) => ['--ssh-option', o])],
+          ['add', name, '--host', LAB_HOST, '--family', family, '--sequence', '-', '--user', sshd.user, '--identity', sshd.clientKey, ...sshOptions.flatMap((o) => ['--ssh-option', o])],
           { env, input: `${LAB_SEQUENCE}\n` },
         );
         if (r.code !== 0) throw new Error(`knocker add failed: ${r.stderr}`);

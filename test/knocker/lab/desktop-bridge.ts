@@ -50,9 +50,11 @@ export function buildClientScript(): string {
           for (const l of listeners.get(channel) || []) l(payload);
         };
         window.knocker = createApi({
+          // As Electron's IPC: arguments and results go through structuredClone (a Proxy throws).
           invoke: async (channel, args) => {
-            const res = await fetch('/__bridge/invoke', { method: 'POST', headers: { 'content-type': 'application/json', 'x-knocker-window': kind }, body: JSON.stringify({ channel, args }) });
-            return res.json();
+            const sent = structuredClone(args);
+            const res = await fetch('/__bridge/invoke', { method: 'POST', headers: { 'content-type': 'application/json', 'x-knocker-window': kind }, body: JSON.stringify({ channel, args: sent }) });
+            return structuredClone(await res.json());
           },
           subscribe: (channel, listener) => {
             if (!listeners.has(channel)) listeners.set(channel, new Set());
@@ -145,7 +147,7 @@ export async function startBridge(opts: BridgeOptions = {}): Promise<{ url: stri
         }
         void router.dispatch(String(msg.channel), msg.args, req).then((r) => {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(r));
+          res.end(JSON.stringify(structuredClone(r)));
         });
       });
       return;

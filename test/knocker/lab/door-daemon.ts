@@ -1,11 +1,10 @@
-// The server side of a knock: the real knockd (Debian's 0.8) or knocker-agent, in the server
-// namespace, with a one-door config. Both take the same options and the same config.
+// The server side of a knock for the app's tests: the real knockd (Debian's 0.8) or
+// knocker-agent, started by the lab (knocker-lab's startKnockd/startAgent), with a one-door
+// config written from a DoorSpec. Both take the same options and the same config.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import { Daemon, NetnsLab, REPO_ROOT, startAgent, startKnockd } from 'knocker-lab';
 
-import type { NetnsPair } from './netns.js';
-import { Daemon, sleep, startDaemon, waitFor } from './proc.js';
+export { REPO_ROOT };
 
 export type DoorDaemonKind = 'knockd' | 'knocker-agent';
 
@@ -23,20 +22,16 @@ export interface DoorSpec {
 
 export interface DoorDaemon {
   kind: DoorDaemonKind;
-  log: string;
-  confPath: string;
   daemon: Daemon;
   logText(): string;
-  /** Wait for a log line matching `re`. */
+  /** Wait for a log line matching `re` (throws on timeout, naming it); returns the message. */
   waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
-/** The repository root (this file is dist/test/knocker/lab/door-daemon.js once built). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-
-export function knockdConf(log: string, doors: DoorSpec[]): string {
-  const lines = ['[options]', `  LogFile = ${log}`, ''];
+/** The config's door sections (the lab adds the LogFile). */
+export function knockdConf(doors: DoorSpec[]): string {
+  const lines: string[] = [];
   for (const d of doors) {
     lines.push(`[${d.name ?? 'openSSH'}]`);
     if (d.sequence !== undefined) lines.push(`  Sequence = ${d.sequence}`);
@@ -50,37 +45,24 @@ export function knockdConf(log: string, doors: DoorSpec[]): string {
   return lines.join('\n');
 }
 
-export async function startDoorDaemon(kind: DoorDaemonKind, pair: NetnsPair, dir: string, doors: DoorSpec[], env: NodeJS.ProcessEnv = process.env): Promise<DoorDaemon> {
-  fs.mkdirSync(dir, { recursive: true });
-  const log = path.join(dir, `${kind}.log`);
-  const confPath = path.join(dir, `${kind}.conf`);
-  fs.writeFileSync(confPath, knockdConf(log, doors));
-  const program =
-    kind === 'knockd'
-      ? ['/usr/sbin/knockd', '-c', confPath, '-i', pair.srvIf]
-      : [process.execPath, path.join(REPO_ROOT, 'server-agent', 'bin', 'knocker-agent'), '-c', confPath, '-i', pair.srvIf, '--state-dir', path.join(dir, 'state')];
-  const daemon = startDaemon('ip', pair.ipArgs('srv', ['sh', '-c', 'mount -t tmpfs -o mode=755,size=8m knockerrun /run && exec "$@"', 'sh', ...program]), path.join(dir, `${kind}.out`), { env, cwd: dir });
-  const logText = (): string => {
-    try {
-      return fs.readFileSync(log, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const waitForLog = async (re: RegExp, timeoutMs = 10_000): Promise<string> => {
-    try {
-      return await waitFor(`${kind} to log ${re}`, () => logText().split('\n').find((l) => re.test(l)), timeoutMs, 20);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\nlog:\n${logText()}\nstdout/stderr:\n${fs.readFileSync(path.join(dir, `${kind}.out`), 'utf8')}`);
-    }
-  };
-  try {
-    await waitForLog(/starting up, listening on/, 15_000);
-    // The capture is attached shortly after the start-up line.
-    await sleep(400);
-  } catch (err) {
+export async function startDoorDaemon(kind: DoorDaemonKind, lab: NetnsLab, doors: DoorSpec[], env: NodeJS.ProcessEnv = process.env): Promise<DoorDaemon> {
+  const start = kind === 'knockd' ? startKnockd : startAgent;
+  const daemon = await start(lab, knockdConf(doors), {
+    env,
+    args: kind === 'knockd' ? [] : ['--state-dir', '{{DIR}}/state'],
+    readyTimeoutMs: 15_000,
+  });
+  if (!daemon.ready) {
     await daemon.stop();
-    throw err;
+    throw new Error(daemon.startError);
   }
-  return { kind, log, confPath, daemon, logText, waitForLog, stop: () => daemon.stop() };
+  return {
+    kind,
+    daemon,
+    logText: () => daemon.logLines().join('\n'),
+    waitForLog: async (re, timeoutMs = 10_000) => (await daemon.waitForLog(re, timeoutMs)).message,
+    stop: async () => {
+      await daemon.stop();
+    },
+  };
 }

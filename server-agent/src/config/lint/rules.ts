@@ -254,6 +254,35 @@ export const knocksOnListeningPorts: DoorRule = (d, _i, { env, warn }) => {
   );
 };
 
+/** How many random full scans open a classic door of n distinct knocks, on average: n!. */
+export function scanOdds(n: number): string {
+  let f = 1;
+  for (let i = 2; i <= n; i++) f *= i;
+  return f < 1e15 ? Math.round(f).toLocaleString('en-US') : f.toExponential(1);
+}
+
+/** Up to this many knocks the scan warning is given: 10! scans of 65,535 ports take ~27 days at 100k packets/s. */
+export const SCAN_WARNING_MAX_KNOCKS = 10;
+
+/**
+ * A classic door sees only its own ports, so a scan that sends every port once in random order
+ * (nmap -p-) completes it whenever its knocks come up in order: one scan in n! for n distinct
+ * knocks. (With a repeated knock a single scan cannot, but two can: no figure then.)
+ */
+export const openedByScan: DoorRule = (d, _i, { warn }) => {
+  const seq = d.door.sequence;
+  if (d.door.strict || d.door.time || seq.length === 0 || seq.length > SCAN_WARNING_MAX_KNOCKS) return;
+  const distinct = new Set(seq.map((k) => `${k.port}/${k.proto}`)).size === seq.length;
+  if (!distinct) return;
+  const n = seq.length;
+  const more = n < 5 ? `; more ports make it rarer (5 ports: 1 in ${scanOdds(5)}, 8: 1 in ${scanOdds(8)})` : '';
+  warn(
+    d.lineOf('SEQUENCE', 'ONE_TIME_SEQUENCES'),
+    `${d.label}: a random port scan can open this door: it sees only its own ports, so a scan that hits every port once in random order (nmap -p-) completes ${formatSequence(seq)} when those come up in this order, about 1 in ${scanOdds(n)} scans (${n} port${n === 1 ? '' : 's'}: 1 in ${n}!)`,
+    `add Strict_Sequence = yes to this door (or under [options] for every door): once an address has begun the sequence, any other port it knocks on resets its attempt${more}`,
+  );
+};
+
 /** The door rules in the order their warnings appear for one line. */
 export const DOOR_RULES: DoorRule[] = [
   openForEveryone,
@@ -265,6 +294,7 @@ export const DOOR_RULES: DoorRule[] = [
   sameSequenceAsEarlier,
   startsWithOtherSequence,
   knocksOnListeningPorts,
+  openedByScan,
 ];
 
 /** -i, Interface or the default eth0 naming an interface this machine does not have. */

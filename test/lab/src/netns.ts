@@ -13,7 +13,7 @@
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ExecResult, killPid, pidAlive, run, RunOptions, sleep } from './proc.js';
+import { ExecResult, killPid, pidAlive, requireRoot, run, RunOptions, sleep, waitFor } from './proc.js';
 
 export type Side = 'srv' | 'cli';
 
@@ -28,17 +28,6 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const lab of liveLabs) lab.destroySync();
   });
-}
-
-/** Throw (loudly, never skip) when the lab cannot work here. */
-export function requireRoot(): void {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-  if (uid !== 0) {
-    throw new Error(
-      `conformance tests need root (network namespaces, packet capture, hping3); running as uid ${uid}. ` +
-        'Run them as root, e.g. in the CI container.',
-    );
-  }
 }
 
 export class NetnsLab {
@@ -65,6 +54,7 @@ export class NetnsLab {
   private destroyed = false;
   private created = false;
   private readonly hostsDirs = new Set<string>();
+  private readonly scratchDirs = new Set<string>();
   private readonly tracked = new Set<ChildProcess>();
   private routeLock: Promise<void> = Promise.resolve();
 
@@ -92,7 +82,7 @@ export class NetnsLab {
 
   /** Create a fresh pair of namespaces. Throws if not root or if anything fails. */
   static async create(prefix = 'kl'): Promise<NetnsLab> {
-    requireRoot();
+    requireRoot('the network-namespace lab');
     const lab = new NetnsLab(prefix);
     installExitHook();
     liveLabs.add(lab);
@@ -145,13 +135,11 @@ export class NetnsLab {
     await this.ip([...s, 'link', 'set', this.srvIf, 'up']);
     await this.ip([...c, 'link', 'set', this.cliIf, 'up']);
     // The veth carrier comes up asynchronously; wait until both ends report it.
-    for (let i = 0; i < 100; i++) {
+    await waitFor(`veth ${this.srvIf}/${this.cliIf} to come up`, async () => {
       const a = await run(['ip', '-n', this.srvNs, '-o', 'link', 'show', this.srvIf]);
       const b = await run(['ip', '-n', this.cliNs, '-o', 'link', 'show', this.cliIf]);
-      if (/state UP/.test(a.stdout) && /state UP/.test(b.stdout)) return;
-      await sleep(20);
-    }
-    throw new Error(`veth ${this.srvIf}/${this.cliIf} did not come up`);
+      return /state UP/.test(a.stdout) && /state UP/.test(b.stdout);
+    }, 10_000);
   }
 
   private async mac(ns: string, ifname: string): Promise<string> {
@@ -183,6 +171,16 @@ export class NetnsLab {
     const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     this.track(child);
     return child;
+  }
+
+  /** Remove this folder with the lab (kept when KNOCKER_KEEP_LAB is set, for debugging). */
+  removeOnDestroy(dir: string): void {
+    this.scratchDirs.add(dir);
+  }
+
+  private removeDirs(): void {
+    for (const d of this.hostsDirs) fs.rmSync(d, { recursive: true, force: true });
+    if (!process.env.KNOCKER_KEEP_LAB) for (const d of this.scratchDirs) fs.rmSync(d, { recursive: true, force: true });
   }
 
   /** Remember a process so destroy() can end it (by PID). */
@@ -217,12 +215,13 @@ export class NetnsLab {
 
   /**
    * /etc/hosts seen by programs started in a namespace from now on (`ip netns exec` bind-mounts
-   * /etc/netns/NS/hosts over /etc/hosts). Removed by destroy().
+   * /etc/netns/NS/hosts over /etc/hosts), with localhost unless `text` names it. Removed by destroy().
    */
   setHosts(side: Side, text: string): void {
     const dir = path.join('/etc/netns', this.nsName(side));
     fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'hosts'), text);
+    const localhost = /^\s*127\.0\.0\.1\s+localhost\b/m.test(text) ? '' : '127.0.0.1 localhost\n::1 localhost\n';
+    fs.writeFileSync(path.join(dir, 'hosts'), `${localhost}${text}${text.endsWith('\n') ? '' : '\n'}`);
     this.hostsDirs.add(dir);
   }
 
@@ -285,7 +284,7 @@ export class NetnsLab {
       await run(['ip', 'netns', 'del', this.cliNs], { allowFail: true });
       await run(['ip', 'netns', 'del', this.srvNs], { allowFail: true });
     }
-    for (const d of this.hostsDirs) fs.rmSync(d, { recursive: true, force: true });
+    this.removeDirs();
     liveLabs.delete(this);
   }
 
@@ -306,6 +305,6 @@ export class NetnsLab {
         /* already gone */
       }
     }
-    for (const d of this.hostsDirs) fs.rmSync(d, { recursive: true, force: true });
+    this.removeDirs();
   }
 }

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { Daemon, run, runOk, startDaemon, waitFor } from './proc.js';
+import { run, Service, startService, waitFor } from './proc.js';
 
 export interface KeyringSession {
   dir: string;
@@ -24,7 +24,7 @@ const SECRETS = 'org.freedesktop.secrets';
 const LOGIN = '/org/freedesktop/secrets/collection/login';
 
 async function hasOwner(env: NodeJS.ProcessEnv, name: string): Promise<boolean> {
-  const r = await run('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], { env });
+  const r = await run(['dbus-send', '--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', `string:${name}`], { env, allowFail: true });
   return r.code === 0 && /boolean true/.test(r.stdout);
 }
 
@@ -43,19 +43,19 @@ export async function startKeyring(password = 'knocker-test'): Promise<KeyringSe
   };
   delete env.DISPLAY;
   delete env.WAYLAND_DISPLAY;
-  let dbus: Daemon | undefined;
-  let keyring: Daemon | undefined;
+  let dbus: Service | undefined;
+  let keyring: Service | undefined;
   const stop = async (): Promise<void> => {
     await keyring?.stop();
     await dbus?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const startSecrets = async (): Promise<void> => {
-    keyring = startDaemon('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], path.join(dir, 'keyring.log'), { env, input: password });
+    keyring = startService(['gnome-keyring-daemon', '--foreground', '--unlock', '--components=secrets'], path.join(dir, 'keyring.log'), { env, input: password });
     await waitFor(`${SECRETS} on the session bus`, () => hasOwner(env, SECRETS), 10_000, 20);
   };
   try {
-    dbus = startDaemon('dbus-daemon', ['--session', `--address=unix:path=${bus}`, '--nofork', '--nopidfile'], path.join(dir, 'dbus.log'), { env });
+    dbus = startService(['dbus-daemon', '--session', `--address=unix:path=${bus}`, '--nofork', '--nopidfile'], path.join(dir, 'dbus.log'), { env });
     await waitFor('the session bus socket', () => fs.existsSync(bus), 5000, 10);
     await startSecrets();
   } catch (err) {
@@ -75,7 +75,7 @@ export async function startKeyring(password = 'knocker-test'): Promise<KeyringSe
     dataHome,
     stop,
     lock: async () => {
-      await runOk('dbus-send', ['--session', '--print-reply', `--dest=${SECRETS}`, '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', `array:objpath:${LOGIN}`], { env });
+      await run(['dbus-send', '--session', '--print-reply', `--dest=${SECRETS}`, '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', `array:objpath:${LOGIN}`], { env });
     },
     // Without a prompter there is no interactive unlock: restart the daemon, which unlocks the
     // login keyring (kept in XDG_DATA_HOME) with the password, as a desktop login does.

@@ -1,8 +1,8 @@
 // A window API for component tests: the real createApi (so the same channels and shapes as in
 // Electron) over a transport whose answers each test decides. Records every call; emit() pushes
 // an event as main would.
-import { createApi } from '../../../electron/shared/ipc-schema';
-import type { IpcErrorView, KnockerApi, PreferencesView, ProfileView } from '../../../electron/shared/ipc-schema';
+import { createApi } from '../../electron/shared/ipc-schema';
+import type { IpcErrorView, KnockerApi, PreferencesView, ProfileView } from '../../electron/shared/ipc-schema';
 
 export class Refusal {
   constructor(readonly error: IpcErrorView) {}
@@ -29,15 +29,18 @@ export function fakeApi(responders: Record<string, Responder> = {}) {
     'knock:cancel': () => ({ cancelled: true }),
   };
   const api: KnockerApi = createApi({
-    invoke: async (channel, args) => {
+    invoke: async (channel, sent) => {
       const short = channel.replace(/^knocker:/, '');
+      // Electron's IPC structured-clones every argument: a Svelte $state Proxy throws
+      // DataCloneError there, so it throws here too.
+      const args = structuredClone(sent);
       calls.push({ channel: short, args });
       const r = responders[short] ?? defaults[short];
       if (!r) return { ok: false, error: { code: 'internal', message: `no answer for ${short} in this test` } };
       try {
         const value = await r(args);
         if (value instanceof Refusal) return { ok: false, error: value.error };
-        return { ok: true, value };
+        return structuredClone({ ok: true, value });
       } catch (err) {
         return { ok: false, error: { code: 'internal', message: (err as Error).message } };
       }

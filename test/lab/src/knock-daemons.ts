@@ -10,13 +10,13 @@ import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { NetnsLab } from './netns-lab.js';
+import { NetnsLab } from './netns.js';
 import { killPid, pidAlive, sleep } from './proc.js';
 
 export type DaemonKind = 'knockd' | 'agent';
 
 export interface StartOptions {
-  /** Extra command-line options (e.g. ['-v'], ['-D'], ['-4']). */
+  /** Extra command-line options (e.g. ['-v'], ['-D'], ['-4']); templates, like the config. */
   args?: string[];
   /** Extra files to create in the daemon's dir before the start (templates, like the config). */
   files?: Record<string, string>;
@@ -26,10 +26,14 @@ export interface StartOptions {
   settleMs?: number;
   /** Interface passed with -i. Default: the lab's server interface. */
   iface?: string;
+  /** Environment of the daemon and its commands (e.g. a FirewalldLab's env). Default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** The agent's CLI entry, resolved from the compiled test file (dist/test/lab -> server-agent/bin). */
-export const AGENT_BIN = path.resolve(__dirname, '../../../bin/knocker-agent');
+/** The repository root (this file is test/lab/dist/knock-daemons.js once built). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The agent's CLI entry. */
+export const AGENT_BIN = path.join(REPO_ROOT, 'server-agent', 'bin', 'knocker-agent');
 export const KNOCKD_BIN = '/usr/sbin/knockd';
 
 /**
@@ -129,7 +133,7 @@ export class Daemon {
     this.proc = spawn(this.argv[0], this.argv.slice(1), {
       stdio: ['ignore', 'pipe', 'pipe'],
       cwd: dir,
-      env: { ...process.env, KNOCKER_LAB_DAEMON: this.marker },
+      env: { ...(opts.env ?? process.env), KNOCKER_LAB_DAEMON: this.marker },
     });
     if (this.proc.pid === undefined) throw new Error(`cannot start ${kind}`);
     this.pid = this.proc.pid;
@@ -348,9 +352,11 @@ function parseLogLine(line: string, kind: string): string {
   return m[6];
 }
 
-function makeDir(kind: DaemonKind): string {
+/** A daemon's private dir; the lab removes it on destroy() (unless KNOCKER_KEEP_LAB is set). */
+function makeDir(kind: DaemonKind, lab: NetnsLab): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `knocker-conf-${kind}-`));
   fs.chmodSync(dir, 0o755);
+  lab.removeOnDestroy(dir);
   return dir;
 }
 
@@ -367,7 +373,7 @@ function withLogFile(text: string, dir: string): string {
 }
 
 function prepare(kind: DaemonKind, lab: NetnsLab, confTemplate: string, opts: StartOptions): string {
-  const dir = makeDir(kind);
+  const dir = makeDir(kind, lab);
   fs.writeFileSync(path.join(dir, 'knockd.conf'), withLogFile(renderTemplate(confTemplate, lab, dir), dir));
   for (const [name, content] of Object.entries(opts.files ?? {})) {
     fs.writeFileSync(path.join(dir, name), renderTemplate(content, lab, dir));
@@ -407,7 +413,9 @@ async function waitReady(d: Daemon, opts: StartOptions): Promise<void> {
 export function spawnDaemon(kind: DaemonKind, lab: NetnsLab, confTemplate: string, opts: StartOptions = {}): Daemon {
   const dir = prepare(kind, lab, confTemplate, opts);
   const program = kind === 'knockd' ? knockdArgv() : agentArgv();
-  return new Daemon(kind, lab, dir, program, opts);
+  // Arguments are templates too (e.g. ['--state-dir', '{{DIR}}/state']).
+  const args = (opts.args ?? []).map((a) => renderTemplate(a, lab, dir));
+  return new Daemon(kind, lab, dir, program, { ...opts, args });
 }
 
 /** Start the real knockd 0.8 and wait until it captures (check .ready / .startError). */

@@ -1,6 +1,6 @@
 // Packet sources in the lab's client namespace: the real `knock` client (knockd's own), hping3
 // for spoofed sources and chosen TCP flags, and UDP datagrams.
-import { NetnsLab } from './netns-lab.js';
+import { NetnsLab } from './netns.js';
 import { ExecResult, killPid, sleep } from './proc.js';
 
 export interface KnockOptions {
@@ -11,7 +11,7 @@ export interface KnockOptions {
 }
 
 /** The first non-option argument of a knock command line: the host. */
-function knockHost(args: string[]): string {
+export function knockHost(args: readonly string[]): string {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '-d' || a === '--delay') {
