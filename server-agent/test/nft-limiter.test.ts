@@ -6,8 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { before, after } from './lab/hooks.js';
-import { NetnsLab } from './lab/netns-lab.js';
+import { before, after, NetnsLab } from 'knocker-lab';
 import { NftablesClient } from '../src/actions/nftables-client.js';
 
 let lab: NetnsLab;
