@@ -5,24 +5,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { scratchFolder, pollFor } from './scratch-folder.js';
 import { ExpiryJournal, FirewallEntry } from '../src/state/expiry-journal.js';
 
 const NOBODY = 65534;
-const dirs: string[] = [];
-// Removed at exit (a top-level after() hook does not run on Node 16).
-process.on('exit', () => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-/** A root-owned 0755 scratch folder (under /tmp, which is sticky). */
-function scratch(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-journal-'));
-  fs.chmodSync(dir, 0o755);
-  dirs.push(dir);
-  return dir;
-}
+const scratch = () => scratchFolder('knocker-journal-');
 
 function journalIn(dir: string, reports: string[] = [], maxEntries?: number): ExpiryJournal {
   return new ExpiryJournal(dir, 'open-doors.json', { report: (l) => reports.push(l), maxEntries });
@@ -34,14 +22,6 @@ function plantedJournal(file: string, marker: string): void {
   fs.writeFileSync(file, JSON.stringify({ version: 1, entries: [entry] }), { mode: 0o600 });
 }
 
-async function pollFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
 test('state folder owned by another user (nobody): refused, one line naming the fix', () => {
   const state = path.join(scratch(), 'state');

@@ -4,7 +4,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { AgentLog } from '../src/log/agent-log.js';
@@ -12,19 +11,9 @@ import { CommandRunner } from '../src/actions/command-runner.js';
 import { CommandEntry, ExpiryJournal } from '../src/state/expiry-journal.js';
 import { loadKnockdConfig } from '../src/config/knockd-config.js';
 import { Door } from '../src/types.js';
+import { scratchFolder, pollFor } from './scratch-folder.js';
 
-const dirs: string[] = [];
-// Removed at exit (a top-level after() hook does not run on Node 16).
-process.on('exit', () => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function scratch(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-burst-'));
-  fs.chmodSync(dir, 0o755);
-  dirs.push(dir);
-  return dir;
-}
+const scratch = () => scratchFolder('knocker-burst-');
 
 function doors(dir: string, text: string): Door[] {
   const file = path.join(dir, 'knockd.conf');
@@ -46,14 +35,6 @@ function logIn(dir: string): { log: AgentLog; lines: () => string[] } {
   };
 }
 
-async function pollFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
 test('3000 successes in a burst: only accepted commands are journaled, the journal is bounded, the event loop never blocks long', async () => {
   const dir = scratch();
