@@ -13,6 +13,7 @@ import { notifyReady, notifyStopping } from './process/systemd-notify.js';
 import { secretCommand } from './time-doors/secret-command.js';
 import { importFwknopCommand, spaCommand } from './spa-doors/spa-command.js';
 import { tuneHeapForDaemon } from './process/heap-tuning.js';
+import { stateDirCheck } from './state/state-dir-check.js';
 
 export const VERSION = '0.1.0';
 const DAEMON_CHILD_ENV = 'KNOCKER_AGENT_DAEMON_CHILD';
@@ -48,6 +49,9 @@ export function main(argv: string[]): void {
   // The parser's problems (with hints) and the lint warnings (config-lint.ts), in line order.
   const problems = lintKnockdConfigFile(opts.config, loaded, opts.interfaces);
   if (opts.check) {
+    // The state folder the agent would refuse at start-up (state-dir.ts) is an error here too.
+    const state = config ? stateDirCheck(opts.config, config.options.stateDir ?? opts.stateDir) : undefined;
+    if (state) problems.push(state);
     for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;

@@ -86,8 +86,7 @@ describe('knocker-agent start-up', () => {
 
   it('no privilege to capture: one line, exit 1', async () => {
     const state = path.join(dir, 'state2');
-    fs.mkdirSync(state, { mode: 0o777 });
-    fs.chmodSync(state, 0o777);
+    fs.mkdirSync(state, { mode: 0o700 }); // root's, closed to others: a state folder the agent accepts
     const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', state], NO_CAPABILITIES);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -95,10 +94,12 @@ describe('knocker-agent start-up', () => {
   });
 
   it('no privilege for the state directory: one line, exit 1', async () => {
-    // A folder of another user's, closed to others: without CAP_DAC_OVERRIDE root cannot write there.
+    // Root's folder without write permission (so it passes the ownership rules): without
+    // CAP_DAC_OVERRIDE root cannot create the state folder in it. (A folder of another user's is
+    // refused before any write: e2e/state-folder.test.ts.)
     const locked = path.join(dir, 'locked');
-    fs.mkdirSync(locked, { mode: 0o700 });
-    fs.chownSync(locked, 65534, 65534);
+    fs.mkdirSync(locked, { mode: 0o500 });
+    fs.chmodSync(locked, 0o500);
     const r = await agent(['-c', conf, '-i', lab.srvIf, '--state-dir', path.join(locked, 'state')], NO_CAPABILITIES);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr.trim(), /^state: .*\/locked\/state.*(permission denied|EACCES)/i);

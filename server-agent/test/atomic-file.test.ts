@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { writeFileAtomic } from '../src/state/atomic-file.js';
+import { writeFileAtomic, writeFileAtomicAsync } from '../src/state/atomic-file.js';
 
 function scratch(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'knocker-atomic-'));
@@ -49,4 +49,42 @@ test('atomic file: mkdir false makes a missing folder an error', () => {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// The random part of the temporary name, made predictable: the first call returns 0xab bytes.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const cryptoModule = require('crypto') as { randomBytes: (n: number) => Buffer };
+
+async function withPlantedSymlinks(run: (file: string) => unknown): Promise<void> {
+  const dir = scratch();
+  const victim = path.join(dir, 'victim');
+  fs.writeFileSync(victim, 'victim\n');
+  const file = path.join(dir, 'f.json');
+  // Whatever length of random name the writer uses, a symlink waits there.
+  for (const n of [4, 8, 16]) fs.symlinkSync(victim, path.join(dir, `.f.json.${process.pid}.${'ab'.repeat(n)}.tmp`));
+  const real = cryptoModule.randomBytes;
+  let first = true;
+  cryptoModule.randomBytes = (n: number) => {
+    if (!first) return real(n);
+    first = false;
+    return Buffer.alloc(n, 0xab);
+  };
+  try {
+    await run(file);
+    assert.equal(first, false, 'the writer drew a random name');
+    assert.equal(fs.readFileSync(file, 'utf8'), 'new\n');
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'victim\n', 'written through a planted symlink');
+    assert.equal(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')).length, 3, 'the planted links stay, no temporary file of ours');
+  } finally {
+    cryptoModule.randomBytes = real;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('atomic file: a symlink planted at the temporary name is never followed; the write takes another name', async () => {
+  await withPlantedSymlinks((file) => writeFileAtomic(file, 'new\n'));
+});
+
+test('atomic file (async, the journal): a symlink planted at the temporary name is never followed', async () => {
+  await withPlantedSymlinks((file) => writeFileAtomicAsync(file, 'new\n'));
 });

@@ -164,7 +164,7 @@ describe('SPA doors at run time', () => {
   }
   const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
 
-  it('accepts once: the address inside, the door default time or the client time capped; a replay is refused, also by a new agent on the same journal', () => {
+  it('accepts once: the address inside, the door default time or the client time capped; a replay is refused, also by a new agent on the same journal', async () => {
     setup();
     const h = handler('  SPA_Max_Open_Seconds = 100\n');
     const wire = packet({ clientTimeout: 500 });
@@ -177,6 +177,7 @@ describe('SPA doors at run time', () => {
     assert.match(lines[lines.length - 1], /spa: SPA packet replayed/);
     const entry = journal.all().find((e) => e.kind === 'spa');
     assert.ok(entry && entry.deadline > now + 119_000, 'digest journaled until timestamp + max age');
+    await journal.settled(); // journal writes are batched: a restart reads what reached the disk
     const again = new ExpiryJournal(dir);
     const h2 = new SpaDoors(parse(doorConf()).config?.doors ?? [], { log, journal: again, grant: (g) => grants.push(g), now: () => now });
     h2.restore(again.load());

@@ -1,6 +1,7 @@
-// Bounded concurrency for calls to a single-threaded peer: firewalld refuses more than 128
-// pending calls per connection (LimitsExceeded, see recipes), so we keep well under that and
-// refuse, rather than queue without end, when the queue is full.
+// Bounded concurrency for firewall changes (firewalld D-Bus calls, nft processes): firewalld
+// refuses more than 128 pending calls per connection (LimitsExceeded, see recipes), and a flood
+// must not fork one nft per success, so we keep well under that and refuse, rather than queue
+// without end, when the queue is full.
 
 export class QueueFullError extends Error {}
 

@@ -3,15 +3,24 @@
 // Fixes: children are always reaped (no zombies), concurrent commands are bounded (W6: a
 // one-port UDP door cannot fork per packet without limit), and on shutdown the pending stop
 // commands run at once instead of being orphaned or killed (B11), so doors do not stay open.
+// Only a start command the queue accepted is journaled, and its stop entry is on disk before
+// it runs; a stop command is never dropped (their number is bounded by the journal's cap), and
+// after a restart it is rebuilt from the config, never read back as shell text.
 import { spawn } from 'child_process';
 import { Door, IpFamily } from '../types.js';
 import { AgentLog } from '../log/agent-log.js';
-import { CommandEntry, ExpiryJournal, entryKey } from '../state/expiry-journal.js';
+import { CommandEntry, ExpiryJournal, commandHash, entryKey } from '../state/expiry-journal.js';
 
 /** knockd refuses commands of PATH_MAX (4096) bytes or more after substitution. */
 export const MAX_COMMAND_BYTES = 4095;
 export const DEFAULT_MAX_RUNNING = 32;
 export const DEFAULT_MAX_QUEUED = 1024;
+/**
+ * Children started per event-loop turn. spawn() blocks (fork of the whole agent: ~2-5 ms), and
+ * exits handled in one turn would each start the next job at once: a flood of short commands
+ * then kept the loop in one phase for seconds. A few per turn keeps every turn short.
+ */
+const SPAWNS_PER_TURN = 4;
 
 export interface CommandRunnerOptions {
   maxRunning?: number;
@@ -46,6 +55,8 @@ export function substituteIp(command: string, ip: string): string {
 interface Job {
   door: string;
   command: string;
+  /** Run only once this settles: the stop command's journal entry is on disk. */
+  ready?: Promise<void>;
   done?: (status: number | null) => void;
 }
 
@@ -57,6 +68,11 @@ interface PendingStop {
 export class CommandRunner {
   private running = 0;
   private readonly queue: Job[] = [];
+  /** Jobs holding a running slot, waiting for their turn to be spawned. */
+  private readonly toSpawn: Job[] = [];
+  private pumping = false;
+  /** Set by shutdown(): a start command finishing after it has its stop command run at once. */
+  private shuttingDown = false;
   private readonly pendingStops = new Set<PendingStop>();
   private readonly idleWaiters: Array<() => void> = [];
   private readonly maxRunning: number;
@@ -86,32 +102,65 @@ export class CommandRunner {
       this.log.error("error: parsed stop command has been truncated! --> won't execute start command");
       return;
     }
+    if (this.running >= this.maxRunning && this.queue.length >= this.maxQueued) {
+      this.log.error(`${door.name}: error: ${this.queue.length} commands already waiting, dropping: ${startCmd}`);
+      return;
+    }
     // Journal the stop before the start runs: if we die in between, a restart still closes.
-    const entry: CommandEntry | undefined =
-      stopCmd && this.opts.journal
-        ? { kind: 'command', id: `${process.pid}-${Date.now()}-${this.nextId++}`, door: door.name, src, family, deadline: Date.now() + stopDelayMs(door), stopCommand: stopCmd }
-        : undefined;
-    if (entry) this.opts.journal?.put(entry);
+    const journal = this.opts.journal;
+    let entry: CommandEntry | undefined;
+    let ready: Promise<void> | undefined;
+    if (stopCmd && journal) {
+      entry = { kind: 'command', id: `${process.pid}-${Date.now()}-${this.nextId++}`, door: door.name, src, family, deadline: Date.now() + stopDelayMs(door), stopHash: commandHash(stopCmd) };
+      if (!journal.hasRoom(entry)) {
+        this.log.verbose(`${src}: ${door.name}: journal full, not running the start command (its stop command could not survive a restart)`);
+        return;
+      }
+      // A failed write is reported by the journal; the start still runs and this process still stops it.
+      ready = journal.put(entry).catch(() => undefined);
+    }
     this.enqueue({
       door: door.name,
       command: startCmd,
+      ready,
       done: stopCmd
         ? () => {
             // knockd counts Cmd_Timeout from when the start command finished.
-            if (entry) this.opts.journal?.put({ ...entry, deadline: Date.now() + stopDelayMs(door) });
+            if (entry) void journal?.put({ ...entry, deadline: Date.now() + stopDelayMs(door) }).catch(() => undefined);
             this.scheduleStop(door.name, src, stopCmd, stopDelayMs(door), entry);
           }
         : undefined,
     });
   }
 
-  /** A stop command from the journal of an earlier run: run it at its deadline (now if past). */
-  restore(entry: CommandEntry): void {
-    this.scheduleStop(entry.door, entry.src, entry.stopCommand, Math.max(0, entry.deadline - Date.now()), entry);
+  /**
+   * A stop command pending from an earlier run: the door's Stop_Command in the current config,
+   * for the journaled address, at its deadline (now if past). A door that is gone, or has no
+   * stop command any more, runs nothing: the config is the only source of what root runs.
+   */
+  restore(entry: CommandEntry, doors: Door[]): void {
+    const door = doors.find((d) => d.name === entry.door);
+    const stop = door ? commandsFor(door, entry.family).stop : undefined;
+    let stopCmd: string | undefined;
+    try {
+      stopCmd = stop ? substituteIp(stop, entry.src) : undefined;
+    } catch {
+      stopCmd = undefined; // the journal checks addresses on load; never run a bad one
+    }
+    if (!door || !stopCmd || Buffer.byteLength(stopCmd) > MAX_COMMAND_BYTES) {
+      this.log.error(`${entry.src}: ${entry.door}: a stop command was pending from an earlier run, but the config has no such door with a Stop_Command now: nothing run (close by hand what its start command opened for ${entry.src})`);
+      this.opts.journal?.delete(entryKey(entry));
+      return;
+    }
+    if (entry.stopHash && entry.stopHash !== commandHash(stopCmd)) {
+      this.log.log(`${entry.src}: ${entry.door}: its stop command changed in the config since the window opened; running the current one`);
+    }
+    this.scheduleStop(door.name, entry.src, stopCmd, Math.max(0, entry.deadline - Date.now()), entry);
   }
 
   /** Run every pending stop command now and wait (bounded) for all children to finish. */
   async shutdown(timeoutMs = 10000): Promise<void> {
+    this.shuttingDown = true;
     for (const p of [...this.pendingStops]) {
       clearTimeout(p.timer);
       this.pendingStops.delete(p);
@@ -132,19 +181,25 @@ export class CommandRunner {
     const p: PendingStop = {
       run: () => {
         this.log.log(`${src}: ${door}: command timeout`);
-        this.enqueue({ door, command: stopCmd, done: entry ? () => this.opts.journal?.delete(entryKey(entry)) : undefined });
+        this.enqueue({ door, command: stopCmd, done: entry ? () => this.opts.journal?.delete(entryKey(entry)) : undefined }, true);
       },
       timer: setTimeout(() => {
         this.pendingStops.delete(p);
         p.run();
       }, delay),
     };
+    if (this.shuttingDown) {
+      // Now, before the finishing start command counts the runner idle.
+      clearTimeout(p.timer);
+      return p.run();
+    }
     this.pendingStops.add(p);
   }
 
-  private enqueue(job: Job): void {
+  /** `always`: a stop command, queued even past maxQueued (a dropped stop leaves a door open). */
+  private enqueue(job: Job, always = false): void {
     if (this.running < this.maxRunning) return this.start(job);
-    if (this.queue.length >= this.maxQueued) {
+    if (this.queue.length >= this.maxQueued && !always) {
       this.log.error(`${job.door}: error: ${this.queue.length} commands already waiting, dropping: ${job.command}`);
       return;
     }
@@ -153,6 +208,23 @@ export class CommandRunner {
 
   private start(job: Job): void {
     this.running++;
+    const spawnSoon = () => {
+      this.toSpawn.push(job);
+      if (this.pumping) return;
+      this.pumping = true;
+      setImmediate(() => this.pump());
+    };
+    if (job.ready) void job.ready.then(spawnSoon);
+    else spawnSoon();
+  }
+
+  private pump(): void {
+    for (let i = 0; i < SPAWNS_PER_TURN && this.toSpawn.length > 0; i++) this.spawnJob(this.toSpawn.shift() as Job);
+    if (this.toSpawn.length > 0) setImmediate(() => this.pump());
+    else this.pumping = false;
+  }
+
+  private spawnJob(job: Job): void {
     this.log.log(`${job.door}: running command: ${job.command}`);
     let finished = false;
     const finish = (status: number | null) => {

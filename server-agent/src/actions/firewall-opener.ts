@@ -70,23 +70,32 @@ export class FirewallOpener {
     const fw = door.firewall;
     if (!fw || fw.open.length === 0) return;
     const entry: FirewallEntry = { kind: fw.backend, door: door.name, src, family, deadline: this.now() + fw.seconds * 1000, ports: fw.open, zone: fw.zone };
+    if (!this.journal.hasRoom(entry)) {
+      this.log.verbose(`${src}: ${door.name}: journal full, not opening ${portsText(fw.open)} for ${src}`);
+      return;
+    }
     const t0 = this.now();
     try {
       entry.zone = await this.apply(entry, fw.seconds);
-      const took = this.now() - t0;
-      this.journal.put(entry);
-      this.schedule(entry);
-      this.log.log(`${src}: ${door.name}: opened ${portsText(fw.open)} for ${src} for ${fw.seconds} s (${this.where(entry)}, ${took} ms)`);
     } catch (e) {
       this.log.error(`${src}: ${door.name}: cannot open ${portsText(fw.open)} for ${src}: ${(e as Error).message}`);
+      return;
     }
+    // Open only once journaled: a restart right after this line re-applies or closes it.
+    try {
+      await this.journal.put(entry);
+    } catch (e) {
+      this.log.error(`${src}: ${door.name}: ${portsText(fw.open)} for ${src} is open but not journaled (${(e as Error).message}): a restart will not re-apply it; the firewall's own timeout closes it`);
+      return;
+    }
+    this.schedule(entry);
+    this.log.log(`${src}: ${door.name}: opened ${portsText(fw.open)} for ${src} for ${fw.seconds} s (${this.where(entry)}, ${this.now() - t0} ms)`);
   }
 
   /** Shutdown: windows stay open until their deadline (the firewall closes them); keep the journal. */
   stop(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    this.journal.flush();
     this.firewalld?.close();
     this.firewalld = undefined;
   }

@@ -1,10 +1,13 @@
 // The nftables backend for hosts without firewalld: our own table guards the doors' ports and
 // lets through the sources in two timed sets; the kernel removes elements at their timeout,
 // so a window closes even when the agent is dead. nft always gets an argument list or a
-// script on stdin that we generate from validated values, never a shell.
+// script on stdin that we generate from validated values, never a shell. Every nft process goes
+// through a CallLimiter, as firewalld's calls do: a flood of successes queues (bounded) instead
+// of forking one nft per success.
 import { spawn } from 'child_process';
 import { isIP } from 'net';
 import { Knock } from '../types.js';
+import { CallLimiter } from './call-limiter.js';
 
 export const NFT_TABLE = 'knocker';
 
@@ -35,14 +38,22 @@ function element(source: string, k: Knock): { set: string; key: string } {
 }
 
 export class NftablesClient {
-  constructor(private readonly nft = 'nft') {}
+  private readonly limiter: CallLimiter;
+
+  constructor(private readonly nft = 'nft', opts: { maxInFlight?: number } = {}) {
+    this.limiter = new CallLimiter(opts.maxInFlight ?? 32);
+  }
+
+  private run(args: string[], stdin?: string): Promise<string> {
+    return this.limiter.run(() => runNft(args, stdin, this.nft));
+  }
 
   /**
    * (Re)create our table guarding `guarded` ports. Recreating drops the sets' elements: the
    * caller re-adds what its journal says is still open.
    */
   async setup(guarded: Knock[]): Promise<void> {
-    const exists = await runNft(['list', 'table', 'inet', NFT_TABLE], undefined, this.nft).then(
+    const exists = await this.run(['list', 'table', 'inet', NFT_TABLE], undefined).then(
       () => true,
       () => false,
     );
@@ -63,19 +74,19 @@ export class NftablesClient {
       '  }',
       '}',
     ].join('\n');
-    await runNft(['-f', '-'], script, this.nft);
+    await this.run(['-f', '-'], script);
   }
 
   /** Open (or refresh) `k` for `source` for `seconds`. */
   async open(source: string, k: Knock, seconds: number): Promise<void> {
     const { set, key } = element(source, k);
     // `add` keeps an existing element's old timeout: delete first to refresh the deadline.
-    await runNft(['delete', 'element', 'inet', NFT_TABLE, set, `{ ${key} }`], undefined, this.nft).catch(() => undefined);
-    await runNft(['add', 'element', 'inet', NFT_TABLE, set, `{ ${key} timeout ${Math.max(1, Math.ceil(seconds))}s }`], undefined, this.nft);
+    await this.run(['delete', 'element', 'inet', NFT_TABLE, set, `{ ${key} }`], undefined).catch(() => undefined);
+    await this.run(['add', 'element', 'inet', NFT_TABLE, set, `{ ${key} timeout ${Math.max(1, Math.ceil(seconds))}s }`], undefined);
   }
 
   async close(source: string, k: Knock): Promise<void> {
     const { set, key } = element(source, k);
-    await runNft(['delete', 'element', 'inet', NFT_TABLE, set, `{ ${key} }`], undefined, this.nft).catch(() => undefined);
+    await this.run(['delete', 'element', 'inet', NFT_TABLE, set, `{ ${key} }`], undefined).catch(() => undefined);
   }
 }

@@ -16,7 +16,7 @@ import { TcpdumpCapture } from '../capture/tcpdump-capture.js';
 import type { CaptureStats } from '../capture/tcpdump-process.js';
 import { AddressWatcher, localAddresses } from '../capture/interface-addresses.js';
 import { debugPacketLine } from '../log/debug-lines.js';
-import { ExpiryJournal, DEFAULT_STATE_DIR, entryKey } from '../state/expiry-journal.js';
+import { ExpiryJournal, DEFAULT_STATE_DIR } from '../state/expiry-journal.js';
 import { FirewallOpener } from '../actions/firewall-opener.js';
 import { DoorCatalog } from '../doors/door-catalog.js';
 import { CaptureCounters } from '../state/stats-file.js';
@@ -62,7 +62,7 @@ export class Agent {
     this.config = config;
     this.log = new AgentLog(this.logTargets(config));
     const stateDir = path.resolve(config.options.stateDir ?? opts.stateDir ?? DEFAULT_STATE_DIR);
-    this.journal = ExpiryJournal.forConfig(stateDir, config.file);
+    this.journal = ExpiryJournal.forConfig(stateDir, config.file, { report: (line) => this.log.error(line) });
     this.commands = new CommandRunner(this.log, { stdio: opts.daemon ? 'ignore' : 'inherit', journal: this.journal });
     this.opener = new FirewallOpener(this.log, this.journal);
     if (opts.lookup) this.dns = new ReverseDns();
@@ -102,19 +102,16 @@ export class Agent {
     this.watcher.start();
     this.log.log(`starting up, listening on ${this.interfaces.join(', ')}`);
     // Windows and stop commands of an earlier run: close what is due, keep the rest.
-    for (const e of this.journal.all()) if (e.kind === 'command') this.commands.restore(e);
+    for (const e of this.journal.all()) if (e.kind === 'command') this.commands.restore(e, this.config.doors);
     this.armWindowTimer();
     await this.opener.start(nativeDoors(this.config.doors));
   }
 
   private loadJournal(): void {
     try {
+      // Refuses a state folder anyone but root could change; used windows leave at their deadline.
       const entries = this.journal.load();
-      for (const e of entries) {
-        if (e.kind !== 'used') continue;
-        if (e.deadline <= Date.now()) this.journal.delete(entryKey(e));
-        else this.catalog.markUsed(e.door, e.window);
-      }
+      for (const e of entries) if (e.kind === 'used' && e.deadline > Date.now()) this.catalog.markUsed(e.door, e.window);
       this.spa.restore(entries);
       if (entries.length > 0) this.log.verbose(`journal ${this.journal.file}: ${entries.length} open window(s) from an earlier run`);
     } catch (e) {
@@ -160,6 +157,7 @@ export class Agent {
     }
     await this.commands.shutdown();
     this.opener.stop();
+    await this.journal.close();
     this.log.log('shutting down');
     this.log.close();
   }
@@ -298,7 +296,7 @@ export class Agent {
       this.doors.doorsChanged();
       this.updateFilters();
     } else if (change.kind === 'window') {
-      this.journal.put({ kind: 'used', door: change.door, window: change.window, src: a.src, family: a.family, deadline: change.until });
+      void this.journal.put({ kind: 'used', door: change.door, window: change.window, src: a.src, family: a.family, deadline: change.until }).catch(() => undefined);
       // Not inside the state machine's packet handling: after it.
       queueMicrotask(() => this.refreshDoors());
     }

@@ -135,7 +135,8 @@ export class SpaDoors {
     this.replay?.add(digest, now);
     const maxAge = door.spa?.maxAge ?? 120;
     const deadline = Math.max(now, (req.timestamp + maxAge) * 1000) + 1000;
-    this.deps.journal.put({ kind: 'spa', door: door.name, src: pkt.src, family: pkt.family, deadline, digest });
+    // The journal reports a failed write itself; the in-memory replay set already holds the digest.
+    void this.deps.journal.put({ kind: 'spa', door: door.name, src: pkt.src, family: pkt.family, deadline, digest }).catch(() => undefined);
     for (const e of this.deps.journal.all()) if (e.kind === 'spa' && e.deadline <= now) this.deps.journal.delete(entryKey(e));
   }
 
