@@ -92,10 +92,12 @@ export class SshdLab {
 
   /** ssh from the client namespace (optionally from a given source address); runs `command`. */
   ssh(host: string, command: string, opts: { source?: string; timeoutSec?: number } = {}): Promise<ExecResult> {
-    return this.lab.exec('cli', this.sshArgv(host, command, opts), { allowFail: true, timeoutMs: ((opts.timeoutSec ?? 2) + 3) * 1000 });
+    // ConnectTimeout bounds a blocked connect; a login that connects may take seconds on a loaded
+    // machine (key exchange, sshd's fork), so the process gets a generous limit of its own.
+    return this.lab.exec('cli', this.sshArgv(host, command, opts), { allowFail: true, timeoutMs: ((opts.timeoutSec ?? 2) + 20) * 1000 });
   }
 
-  /** Does a login from the client namespace (from `source`, if given) work? Fails fast: 1 s. */
+  /** Does a login from the client namespace (from `source`, if given) work? A blocked connect fails in 1 s. */
   async canLogIn(host: string, source?: string): Promise<boolean> {
     const r = await this.ssh(host, 'echo in', { source, timeoutSec: 1 });
     return r.code === 0 && r.stdout.includes('in');
