@@ -217,7 +217,14 @@ export async function runSetup(o: SetupOptions): Promise<SetupResult> {
 
     await step('reconnect', async () => {
       const address = await knock();
-      const r = await session.freshLogin(`${CANCEL_DEADMAN} || echo knocker-deadman-none`);
+      // The prove step's rule is still there, so the port answers at once; this knock refreshes it,
+      // and firewalld refreshes by remove + add, a short gap in which a new connection is refused.
+      // A refused login gets two more tries, 1 s apart, without a new knock (it would refresh again).
+      let r = await session.freshLogin(`${CANCEL_DEADMAN} || echo knocker-deadman-none`);
+      for (let i = 0; i < 2 && !/knocker-deadman-(cancelled|none)/.test(r.stdout) && /No route to host|Connection refused|timed out/i.test(r.stderr); i++) {
+        await sleep(1000);
+        r = await session.freshLogin(`${CANCEL_DEADMAN} || echo knocker-deadman-none`);
+      }
       if (!/knocker-deadman-(cancelled|none)/.test(r.stdout)) throw new KnockerError('setup', `a new ssh login after a knock on ${address} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
       return { value: undefined, message: `knocked ${address} and logged in again over a new connection; the dead-man switch is ${/cancelled/.test(r.stdout) ? 'cancelled' : 'not armed'}` };
     }, async () => {
