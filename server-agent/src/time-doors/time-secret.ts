@@ -92,8 +92,14 @@ export function parseShare(input: string): { share?: TimeDoorShare; problems: st
     if (v !== '1') return { problems: [`link version ${v === undefined ? "(none)" : v.length > 8 ? `${v.slice(0, 8)}...` : v} is not supported (expected 1)`] };
   } else {
     for (const line of t.split(/\r?\n/)) {
-      const m = /^\s*([a-z]+)\s*:\s*(.*?)\s*$/i.exec(line);
-      if (m) fields.set(m[1].toLowerCase(), m[2]);
+      // Split at the first colon and trim, no regex over the value: `(.*?)\s*$` backtracked
+      // quadratically on long runs of spaces (fuzzing: 10 s for one 6 kB line).
+      const colon = line.indexOf(':');
+      if (colon < 0) continue;
+      const key = line.slice(0, colon).trim();
+      const value = line.slice(colon + 1).trim();
+      // A line terminator inside (a lone CR, U+2028/9) makes the line no field, as before.
+      if (/^[a-z]+$/i.test(key) && !/[\r\u2028\u2029]/.test(value)) fields.set(key.toLowerCase(), value);
     }
   }
   const problems: string[] = [];
