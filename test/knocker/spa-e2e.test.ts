@@ -11,9 +11,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { ExecResult, NetnsLab, requireRoot, run, startAgent, startKeyring, startService, waitFor } from 'knocker-lab';
+import { NetnsLab, requireRoot, run, startAgent, startService, waitFor } from 'knocker-lab';
 
-import { knocker } from './lab/knocker-cli.js';
+import { knockerClient } from './lab/knocker-cli.js';
 
 const HOST = 'fw.knocker.test';
 const ACCEPTED = /--test mode enabled, skipping firewall manipulation\./g;
@@ -34,12 +34,8 @@ test('knocker SPA profiles against the stock fwknopd', async (t) => {
   const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   pair.setHosts('cli', `${pair.srv4} ${HOST}`);
-  const keyring = await startKeyring();
+  const { keyring, home, k } = await knockerClient(pair, path.join(root, 'home'), 0o700);
   t.after(() => keyring.stop());
-  const home = path.join(root, 'home');
-  fs.mkdirSync(home, { mode: 0o700 });
-  const env: NodeJS.ProcessEnv = { ...keyring.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
-  const k = (args: string[], input?: string): Promise<ExecResult> => knocker(pair, args, { env, input });
 
   const one = await keyGen();
   const two = await keyGen('sha512');

@@ -14,8 +14,8 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { DoorDaemon, REPO_ROOT, startDoorDaemon } from './lab/door-daemon.js';
-import { startKeyring, NetnsLab, ExecResult, requireRoot, run, sleep, startService, waitFor } from 'knocker-lab';
-import { KNOCKER_BIN, knocker } from './lab/knocker-cli.js';
+import { NetnsLab, ExecResult, requireRoot, run, sleep, startService, waitFor } from 'knocker-lab';
+import { KNOCKER_BIN, knockerClient } from './lab/knocker-cli.js';
 
 // 15 s windows (30 s by default): short enough that waiting for a window boundary is cheap,
 // long enough that a knock and the replays after it fit in one window on a loaded machine.
@@ -40,12 +40,8 @@ test('knocker CLI and a time-based door of knocker-agent', async (t) => {
   const pair = await NetnsLab.create('kn');
   t.after(() => pair.destroy());
   pair.setHosts('cli', `${pair.srv4} ${HOST}`);
-  const keyring = await startKeyring();
+  const { keyring, home, env, k } = await knockerClient(pair, path.join(root, 'client-home'));
   t.after(() => keyring.stop());
-  const home = path.join(root, 'client-home');
-  fs.mkdirSync(home);
-  const env: NodeJS.ProcessEnv = { ...keyring.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
-  const k = (args: string[], input?: string): Promise<ExecResult> => knocker(pair, args, { env, input });
   /** The CLI in the client namespace with its clock shifted by faketime (e.g. '+20s'). */
   const kShifted = (offset: string, args: string[]): Promise<ExecResult> => {
     const argv = pair.nsArgv('cli', ['faketime', '-f', offset, process.execPath, KNOCKER_BIN, ...args]);
